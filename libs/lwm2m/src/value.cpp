@@ -291,8 +291,8 @@ result<value> parse_text(std::string_view text, data_type type) noexcept {
         case data_type::objlnk: {
             auto colon = text.find(':');
             if (colon == std::string_view::npos) return unexpected(errc::malformed, "object link must be oid:iid");
-            auto o = parse_int<std::uint16_t>(text.substr(0, colon));
-            auto i = parse_int<std::uint16_t>(text.substr(colon + 1));
+            auto o = parse_int<std::uint16_t>(std::string_view(text.data(), colon));
+            auto i = parse_int<std::uint16_t>(std::string_view(text.data() + colon + 1, text.size() - colon - 1));
             if (!o || !i) return unexpected(errc::malformed, "object link ids must be 0..65535");
             return value::of_objlnk({*o, *i});
         }

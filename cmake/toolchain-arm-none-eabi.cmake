@@ -1,0 +1,17 @@
+# Cross toolchain for the device-side libraries: Cortex-M4, Debian's
+# gcc-arm-none-eabi + libstdc++-arm-none-eabi-newlib (newlib-nano).
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR arm)
+set(CMAKE_C_COMPILER arm-none-eabi-gcc)
+set(CMAKE_CXX_COMPILER arm-none-eabi-g++)
+set(CMAKE_ASM_COMPILER arm-none-eabi-gcc)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+set(SIROCCO_MCU_FLAGS "-mcpu=cortex-m4 -mthumb -ffunction-sections -fdata-sections")
+set(CMAKE_C_FLAGS_INIT "${SIROCCO_MCU_FLAGS}")
+set(CMAKE_CXX_FLAGS_INIT "${SIROCCO_MCU_FLAGS} -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit")
+set(CMAKE_C_FLAGS_MINSIZEREL_INIT "-Os -DNDEBUG")
+set(CMAKE_CXX_FLAGS_MINSIZEREL_INIT "-Os -DNDEBUG")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "--specs=nano.specs -nostartfiles -Wl,--gc-sections")
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
