@@ -52,7 +52,8 @@ struct code {
 
 namespace codes {
 inline constexpr code empty{0, 0};
-inline constexpr code get{0, 1}, post{0, 2}, put{0, 3}, del{0, 4}, fetch{0, 5}, patch{0, 6}, ipatch{0, 7};
+inline constexpr code get{0, 1}, post{0, 2}, put{0, 3}, del{0, 4}, fetch{0, 5}, patch{0, 6},
+    ipatch{0, 7};
 inline constexpr code created{2, 1}, deleted{2, 2}, valid{2, 3}, changed{2, 4}, content{2, 5},
     continue_{2, 31};
 inline constexpr code bad_request{4, 0}, unauthorized{4, 1}, bad_option{4, 2}, forbidden{4, 3},
@@ -67,17 +68,19 @@ inline constexpr code csm{7, 1}, ping{7, 2}, pong{7, 3}, release{7, 4}, abort{7,
 
 /// Option numbers (RFC 7252 12.2, 7641, 7959, 8323 5.x, 7967).
 namespace opt {
-inline constexpr std::uint16_t if_match = 1, uri_host = 3, etag = 4, if_none_match = 5,
-                               observe = 6, uri_port = 7, location_path = 8, uri_path = 11,
-                               content_format = 12, max_age = 14, uri_query = 15, accept = 17,
-                               location_query = 20, block2 = 23, block1 = 27, size2 = 28,
-                               proxy_uri = 35, proxy_scheme = 39, size1 = 60, no_response = 258;
+inline constexpr std::uint16_t if_match = 1, uri_host = 3, etag = 4, if_none_match = 5, observe = 6,
+                               uri_port = 7, location_path = 8, uri_path = 11, content_format = 12,
+                               max_age = 14, uri_query = 15, accept = 17, location_query = 20,
+                               block2 = 23, block1 = 27, size2 = 28, proxy_uri = 35,
+                               proxy_scheme = 39, size1 = 60, no_response = 258;
 // Signalling options: meaning depends on the signal code (RFC 8323 5.3-5.6).
 inline constexpr std::uint16_t csm_max_message_size = 2, csm_block_wise_transfer = 4,
                                ping_custody = 2, release_alternative_address = 2,
                                release_hold_off = 4, abort_bad_csm_option = 2;
 /// Critical options have an odd number (RFC 7252 5.4.1).
-constexpr bool is_critical(std::uint16_t n) noexcept { return (n & 1) != 0; }
+constexpr bool is_critical(std::uint16_t n) noexcept {
+    return (n & 1) != 0;
+}
 }  // namespace opt
 
 /// One option: number and value bytes (a view).
@@ -92,7 +95,7 @@ struct option {
 
 /// Token: 0..8 bytes, stored inline.
 class token {
-public:
+  public:
     static constexpr std::size_t max_size = 8;
     constexpr token() noexcept = default;
     static result<token> from(bytes_view b) noexcept;
@@ -102,7 +105,7 @@ public:
         return a.n_ == b.n_ && equal(a.bytes(), b.bytes());
     }
 
-private:
+  private:
     std::array<std::uint8_t, max_size> b_{};
     std::uint8_t n_ = 0;
 };
