@@ -366,10 +366,13 @@ ddf_report load_ddf_text(std::string_view xml, std::string_view file, model_stor
 }
 
 ddf_report load_ddf_file(const std::filesystem::path& file, model_store& store) {
-    std::ifstream in(file, std::ios::binary);
+    std::error_code ec;
+    std::ifstream in;
+    // A folder opens as a stream on Linux but reads nothing: refuse it here.
+    if (!std::filesystem::is_directory(file, ec)) in.open(file, std::ios::binary);
     std::ostringstream buf;
-    if (in) buf << in.rdbuf();
-    if (!in || in.bad()) {
+    if (in.is_open()) buf << in.rdbuf();
+    if (!in.is_open() || in.bad()) {
         ddf_report report;
         report.files = 1;
         report.errors.push_back({file.string(), 0, "cannot read the file"});

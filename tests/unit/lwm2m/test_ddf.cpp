@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "sirocco/lwm2m/ddf.hpp"
@@ -157,9 +159,32 @@ TEST(ddf, unreadable_file_and_folder) {
     auto f = load_ddf_file("/nonexistent/sirocco/x.xml", s);
     ASSERT_EQ(f.errors.size(), 1u);
     EXPECT_EQ(f.errors[0].line, 0u);
+    auto dir = load_ddf_file(SIROCCO_REGISTRY_DIR, s);
+    ASSERT_EQ(dir.errors.size(), 1u);
+    EXPECT_EQ(dir.errors[0].message, "cannot read the file");
     auto d = load_ddf_folder("/nonexistent/sirocco", s);
     ASSERT_EQ(d.errors.size(), 1u);
     EXPECT_EQ(d.errors[0].line, 0u);
+}
+
+TEST(ddf, every_truncation_of_a_registry_file_is_an_error_not_a_crash) {
+    std::ifstream in(std::filesystem::path(SIROCCO_REGISTRY_DIR) / "3.xml", std::ios::binary);
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    const std::string text = buf.str();
+    ASSERT_GT(text.size(), 1000u);
+    std::size_t cases = 0;
+    for (std::size_t n = 0; n < text.size(); n += 13, ++cases) {
+        model_store s;
+        auto rep = load_ddf_text(std::string_view(text).substr(0, n), "3.xml", s);
+        EXPECT_EQ(rep.loaded.size(), 0u) << "cut at " << n;
+        EXPECT_EQ(rep.errors.size() + rep.skipped.size(), 1u) << "cut at " << n;
+        for (const auto& e : rep.errors)
+            EXPECT_GE(e.line, 1u);
+    }
+    model_store s;
+    EXPECT_TRUE(load_ddf_text(text, "3.xml", s).ok());
+    EXPECT_GT(cases, 1000u);
 }
 
 TEST(ddf, numeric_ranges) {
