@@ -112,6 +112,7 @@ result<item> reader::next() noexcept {
                 auto chunk = next();
                 if (!chunk) return unexpected(chunk.error());
                 const std::size_t n = chunk->data.size();
+                if (discard_) continue;  // skipping: validate the chunks only
                 if (n > scratch_.size() - scratch_used_)
                     return unexpected(errc::capacity_exceeded,
                                       "scratch buffer too small for a CBOR indefinite string");
@@ -191,9 +192,10 @@ result<void> reader::skip_contents(const item& it) noexcept {
 
 result<void> reader::skip_depth(std::size_t depth) noexcept {
     if (depth > max_depth_) return unexpected(errc::capacity_exceeded, "CBOR nesting too deep");
-    const std::size_t mark = scratch_used_;
+    const bool was = discard_;
+    discard_ = true;  // a skipped string's bytes are not kept
     auto it = next();
-    scratch_used_ = mark;  // a skipped string's bytes are not kept
+    discard_ = was;
     if (!it) return unexpected(it.error());
     if (it->type == kind::brk)
         return unexpected(errc::malformed, "CBOR break outside an indefinite item");

@@ -110,6 +110,7 @@ class reader {
     std::size_t max_depth_;
     std::size_t pos_ = 0;
     std::size_t scratch_used_ = 0;
+    bool discard_ = false;
 };
 
 /// Reads an integer item (major 0 or 1) as a signed value. out_of_range when
