@@ -6,9 +6,9 @@
 // v (number), sv (string; base64 for opaque resources), bv (boolean) and
 // ov (object link "oid:iid"); t is relative to bt.
 //
-// Encoding: bn is the request path ("/" for the root), with a trailing '/'
-// when a record lies below it; n holds the remaining ids and is left out for
-// a record at the request path itself. Timestamps as in SenML: bt plus
+// Encoding: bn is the request path (an object or deeper: composite
+// operations need SenML), with a trailing '/' when a record lies below it; n holds the remaining
+// ids and is left out for a record at the request path itself. Timestamps as in SenML: bt plus
 // relative t when every record has one, else absolute t on those that do.
 #include "base64.hpp"
 #include "common.hpp"
@@ -130,6 +130,9 @@ result<std::size_t> encode_lwm2m_json(const encode_context& ctx,
                                       std::span<const lwm2m::record> records,
                                       mutable_bytes out) noexcept {
     const auto& base = ctx.base;
+    if (base.is_root())
+        return unexpected(errc::unsupported,
+                          "OMA LwM2M JSON carries one object at most (composite needs SenML)");
     bool below = false;
     bool all_timed = !records.empty();
     for (const auto& r : records) {
@@ -142,13 +145,9 @@ result<std::size_t> encode_lwm2m_json(const encode_context& ctx,
     }
     byte_writer w(out);
     w.put_chars("{\"bn\":\"");
-    if (base.is_root()) {
-        w.put_u8('/');
-    } else {
-        w.put_u8('/');
-        write_ids(w, base, 0);
-        if (below) w.put_u8('/');
-    }
+    w.put_u8('/');
+    write_ids(w, base, 0);
+    if (below) w.put_u8('/');
     w.put_u8('"');
     std::optional<double> bt;
     if (all_timed) {

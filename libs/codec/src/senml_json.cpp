@@ -36,6 +36,16 @@ std::uint16_t label_of(std::string_view k) noexcept {
     return l_other;
 }
 
+// "3", "-2": a CBOR label number written as a JSON key (the mirror of
+// Leshan issue 1654, where text keys were sent in CBOR).
+bool is_cbor_label(std::string_view k) noexcept {
+    if (!k.empty() && k.front() == '-') k.remove_prefix(1);
+    if (k.empty()) return false;
+    for (char c : k)
+        if (c < '0' || c > '9') return false;
+    return true;
+}
+
 result<double> number_of(const json::item& it) noexcept {
     if (it.kind != json::token::number)
         return unexpected(errc::malformed, "SenML time must be a number");
@@ -71,6 +81,10 @@ result<void> read_record(json::reader& r, senml::entry& e, buffers& b) noexcept 
             continue;
         }
         auto l = label_of(*key);
+        if (l == l_other && is_cbor_label(*key))
+            return unexpected(
+                errc::malformed,
+                "SenML JSON labels are names (bn, n, v, vs...), not CBOR label numbers");
         if (l == l_other) {
             if (*key == "bv" || *key == "bs")
                 return unexpected(errc::unsupported,

@@ -19,7 +19,9 @@ struct buffers {
 /// Labels: bn, bt, n, t, v, vs, vb, vd, vlo; bver, u, bu, ut and s are
 /// accepted and ignored; bv and bs (base value and base sum, which would
 /// shift values) and labels ending in '_' (must-understand, RFC 8428 4.4)
-/// are unsupported; other labels are ignored as the RFC says. A label given
+/// are unsupported; a key made of digits ("3", "-2": a CBOR label
+/// number written as a JSON name, the mirror of Leshan issue 1654) is
+/// malformed; other labels are ignored as the RFC says. A label given
 /// twice, two value fields, or a field of the wrong JSON type is malformed.
 result<void> read_record(json::reader& r, senml::entry& e, buffers& b) noexcept;
 
