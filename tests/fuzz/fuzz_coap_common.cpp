@@ -34,6 +34,7 @@ std::uint8_t out_buf[1 << 17];
 void round_trip(bytes_view in, const message& m, framing f) {
     // Helpers must cope with whatever the peer sent.
     (void)check_options(m);
+    (void)check_options(m, f);
     for (std::size_t i = 0; i < m.options.size(); ++i)
         (void)option_recognised(m, i);
     (void)content_format(m);

@@ -102,6 +102,16 @@ option_verdict check_options(const message& m) noexcept {
     return {};
 }
 
+option_verdict check_options(const message& m, framing f) noexcept {
+    option_verdict v = check_options(m);
+    if (v.what == option_verdict::action::bad_option && f == framing::datagram &&
+        m.type == msg_type::non) {
+        v.what = option_verdict::action::reject;
+        v.reason = "unrecognised critical option in a non-confirmable request";
+    }
+    return v;
+}
+
 const option* find_first(const message& m, std::uint16_t number) noexcept {
     for (const option& o : m.options)
         if (o.number == number) return &o;

@@ -315,6 +315,9 @@ def main():
     msg('check_unknown_critical_request', 'Request with unknown critical option 9: answer 4.02 Bad Option naming 9',
         typ='con', code=(0, 1), mid=0x0800, token=bytes.fromhex('d1'),
         options=[o(9, b'\x01'), s(11, 'a')], extra=['@verdict bad_option 9'])
+    msg('check_unknown_critical_non_request', 'NON request with unknown critical option 9: rejected, no 4.02 (RFC 7252 5.4.1)',
+        typ='non', code=(0, 1), mid=0x0807, token=bytes.fromhex('d8'),
+        options=[o(9, b'\x01'), s(11, 'a')], extra=['@verdict reject 9'])
     msg('check_unknown_elective_request', 'Request with unknown elective option 2048 (even): ignored, accepted',
         typ='con', code=(0, 1), mid=0x0801, token=bytes.fromhex('d2'),
         options=[s(11, 'a'), o(2048, b'\x01\x02')], extra=['@verdict accept'])

@@ -69,6 +69,14 @@ TEST(coap_options, verdicts_per_message_kind) {
     EXPECT_EQ(check_options(with(codes::content, {{9, {}}})).what, option_verdict::action::reject);
     EXPECT_EQ(check_options(with(codes::empty, {{9, {}}})).what, option_verdict::action::reject);
     EXPECT_EQ(check_options(with(codes::ping, {{3, {}}})).what, option_verdict::action::abort);
+    // A NON request over UDP is rejected instead (RFC 7252 5.4.1); over a
+    // stream there are no types, so 4.02.
+    auto non = with(codes::get, {{9, {}}});
+    non.type = msg_type::non;
+    EXPECT_EQ(check_options(non, framing::datagram).what, option_verdict::action::reject);
+    EXPECT_EQ(check_options(non, framing::stream).what, option_verdict::action::bad_option);
+    non.type = msg_type::con;
+    EXPECT_EQ(check_options(non, framing::datagram).what, option_verdict::action::bad_option);
     // Unknown elective: ignored everywhere.
     EXPECT_TRUE(check_options(with(codes::get, {{2048, one}})).ok());
     EXPECT_TRUE(check_options(with(codes::csm, {{6, one}})).ok());

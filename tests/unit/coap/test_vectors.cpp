@@ -332,7 +332,7 @@ TEST_P(coap_vector, decodes_and_reencodes) {
     EXPECT_EQ(rebuilt, vc.wire);
 
     // Option checks.
-    auto v = check_options(m);
+    auto v = check_options(m, used);
     static const std::map<std::string, option_verdict::action> actions = {
         {"accept", option_verdict::action::accept},
         {"bad_option", option_verdict::action::bad_option},

@@ -67,7 +67,14 @@ struct option_verdict {
 /// occurrence is unrecognised). Unrecognised elective options are ignored (the
 /// read helpers below skip them); the first unrecognised critical option gives
 /// bad_option (request), reject (response, empty) or abort (signal).
+/// This form answers every request with bad_option (as over TCP, TLS and MQTT,
+/// which have no message types).
 option_verdict check_options(const message& m) noexcept;
+/// Same, for a message received in framing `f`: over datagram framing an
+/// unrecognised critical option in a NON request gives reject, not
+/// bad_option (RFC 7252 5.4.1: "... in a Non-confirmable message MUST cause
+/// the message to be rejected", section 4.3).
+option_verdict check_options(const message& m, framing f) noexcept;
 
 /// True when occurrence `index` of m.options is recognised (known, length in
 /// range, not a supernumerary repeat), in the sense of check_options().
