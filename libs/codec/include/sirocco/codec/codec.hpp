@@ -51,6 +51,11 @@ result<std::size_t> encode(content_format format, const encode_context& ctx,
                            std::span<const lwm2m::record> records, mutable_bytes out) noexcept;
 
 /// Decodes `in` and passes every record to `sink`, in payload order.
+/// 11543 / 11544 swapped by a peer: a payload labelled 11543 (OMA LwM2M
+/// JSON) whose first byte is a CBOR map head (0xA0..0xBF) is decoded as LwM2M
+/// CBOR, and one labelled 11544 (LwM2M CBOR) that starts with '{' or JSON
+/// white space is decoded as LwM2M JSON; the two sets of first bytes do not
+/// overlap, so the detection is unambiguous. encode() labels by IANA only.
 result<void> decode(content_format format, const decode_context& ctx, bytes_view in,
                     lwm2m::record_sink& sink) noexcept;
 
