@@ -182,6 +182,43 @@ result<item> reader::next_untagged() noexcept {
     return unexpected(errc::malformed, "too many CBOR tags on one item");
 }
 
+result<item> reader::next_value(bool* time_tag) noexcept {
+    if (time_tag != nullptr) *time_tag = false;
+    bool decimal = false;
+    for (int i = 0;; ++i) {
+        auto it = next();
+        if (!it) return it;
+        if (it->type != kind::tag) {
+            if (!decimal) return it;
+            if (it->type != kind::array || it->indefinite || it->u != 2)
+                return unexpected(errc::malformed,
+                                  "CBOR decimal fraction must be [exponent, mantissa]");
+            auto e = next();
+            if (!e) return unexpected(e.error());
+            auto m = next();
+            if (!m) return unexpected(m.error());
+            auto exp = to_int64(*e);
+            auto man = to_int64(*m);
+            if (!exp || !man)
+                return unexpected(errc::malformed, "CBOR decimal fraction parts must be integers");
+            if (*exp > 400 || *exp < -400)
+                return unexpected(errc::out_of_range, "CBOR decimal fraction exponent too large");
+            // 10^|e| is exact in a double up to 10^22, so small fractions
+            // (4.5 = [-1, 45]) come out correctly rounded.
+            double p10 = 1.0;
+            for (std::int64_t k = 0; k < (*exp < 0 ? -*exp : *exp); ++k)
+                p10 *= 10.0;
+            item f;
+            f.type = kind::floating;
+            f.f = *exp < 0 ? static_cast<double>(*man) / p10 : static_cast<double>(*man) * p10;
+            return f;
+        }
+        if (i >= 8) return unexpected(errc::malformed, "too many CBOR tags on one item");
+        if (it->u == 1 && time_tag != nullptr) *time_tag = true;
+        if (it->u == 4) decimal = true;
+    }
+}
+
 result<void> reader::skip() noexcept {
     return skip_depth(0);
 }

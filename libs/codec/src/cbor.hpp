@@ -92,6 +92,13 @@ class reader {
     result<item> next() noexcept;
     /// next(), skipping any tags before the item (up to 8).
     result<item> next_untagged() noexcept;
+    /// Reads a value item: like next_untagged(), but a decimal fraction
+    /// (tag 4, [exponent, mantissa] with integer parts, RFC 8949 3.4.4; Anjay
+    /// sends doubles so) comes back as a floating item, and `time_tag` (if
+    /// not null) tells whether a tag 1 (epoch time) preceded the item.
+    /// Errors: as next(); malformed for a decimal fraction that is not two
+    /// integers, out_of_range for an exponent beyond +-400.
+    result<item> next_value(bool* time_tag = nullptr) noexcept;
     /// Skips one whole data item (with nested items), at most max_depth deep.
     /// Errors as next(), plus capacity_exceeded for too deep nesting.
     result<void> skip() noexcept;

@@ -57,16 +57,9 @@ result<lwm2m::value> item_to_value(const item& it, bool tagged_time, const lwm2m
 result<lwm2m::value> read_value(reader& r, const lwm2m::path& p,
                                 const lwm2m::model_provider* models) noexcept {
     bool tagged_time = false;
-    for (int i = 0;; ++i) {
-        auto it = r.next();
-        if (!it) return unexpected(it.error());
-        if (it->type == kind::tag) {
-            if (i >= 8) return unexpected(errc::malformed, "too many CBOR tags on one item");
-            tagged_time = it->u == 1;
-            continue;
-        }
-        return item_to_value(*it, tagged_time, p, models);
-    }
+    auto it = r.next_value(&tagged_time);
+    if (!it) return unexpected(it.error());
+    return item_to_value(*it, tagged_time, p, models);
 }
 
 void write_value(writer& w, const lwm2m::value& v) noexcept {

@@ -5,7 +5,8 @@
 // deeper) or the leaf value of the path so far (types: cbor_value.hpp).
 //
 // Decoding accepts any mix of integer and array keys, definite and
-// indefinite maps/arrays/strings, any key order (records come out in payload
+// indefinite maps/arrays/strings, decimal fractions (tag 4, as Anjay
+// writes doubles), any key order (records come out in payload
 // order), half floats. A leaf above the resource level is malformed unless it
 // is null (a record without value). Empty array keys and paths deeper than
 // four ids are malformed (this also bounds the nesting).
@@ -96,17 +97,9 @@ class decoder {
             // The value: a map one level deeper, or a leaf.
             r_.scratch_reset();
             bool tagged_time = false;
-            cbor::item v;
-            for (int t = 0;; ++t) {
-                auto it = r_.next();
-                if (!it) return fix(it.error());
-                if (it->type != cbor::kind::tag) {
-                    v = *it;
-                    break;
-                }
-                if (t >= 8) return unexpected(errc::malformed, "too many CBOR tags on one item");
-                tagged_time = it->u == 1;
-            }
+            auto vi = r_.next_value(&tagged_time);
+            if (!vi) return fix(vi.error());
+            const cbor::item v = *vi;
             auto p = lwm2m::path::from_ids(std::span<const std::uint16_t>(ids_.data(), d));
             if (!p) return unexpected(errc::malformed, "LwM2M CBOR path is invalid");
             if (v.type == cbor::kind::map) {

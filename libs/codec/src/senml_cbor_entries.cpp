@@ -20,7 +20,7 @@ result<void> as_malformed(const error& e) noexcept {
 }
 
 result<double> read_number(cbor::reader& r) noexcept {
-    auto it = r.next_untagged();
+    auto it = r.next_value();
     if (!it) return unexpected(it.error());
     if (it->type == cbor::kind::floating) return it->f;
     if (it->type == cbor::kind::unsigned_int) return static_cast<double>(it->u);
@@ -46,7 +46,7 @@ bool spells_label(std::string_view k) noexcept {
 }
 
 result<void> read_value_field(cbor::reader& r, std::int64_t label, senml::entry& e) noexcept {
-    auto it = r.next_untagged();
+    auto it = r.next_value();
     if (!it) return unexpected(it.error());
     switch (label) {
         case 2:

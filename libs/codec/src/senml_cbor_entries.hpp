@@ -6,7 +6,8 @@
 // (LwM2M object link, Core TS 1.1 7.4.5).
 //
 // Decoding accepts definite and indefinite arrays, maps and strings, any key
-// order, half/single/double floats and integers for numbers, tags before
+// order, half/single/double floats, integers and decimal fractions (tag 4,
+// as Anjay sends doubles) for numbers, other tags before
 // values (skipped). Rejected as malformed: a text key that spells a SenML
 // label or its number ("n", "3", "-2": RFC 8428 requires the integer labels
 // in CBOR; this is the payload of Leshan issue 1654), a text key ending in

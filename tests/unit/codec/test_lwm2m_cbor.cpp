@@ -82,6 +82,31 @@ TEST(LwM2mCbor, EveryTypeRoundTripsAndInstance50) {
     EXPECT_EQ(raw.records[3].value.type(), lwm2m::data_type::float_);
 }
 
+TEST(LwM2mCbor, AcceptsWhatAnjayLiteSends) {
+    auto d = decode_with(content_format::lwm2m_cbor, load_vector("lwm2m_anjay_style"), {}, nullptr);
+    ASSERT_TRUE(d.status.has_value()) << d.status.error().reason;
+    ASSERT_EQ(d.records.size(), 3u);
+    EXPECT_EQ(d.records[0], rec("/13/26/1/2", value::of_float(4.5)));
+    EXPECT_EQ(d.records[1].path, P("/13/26/2/2"));
+    EXPECT_TRUE(d.records[1].value.view().is_none());
+    EXPECT_EQ(d.records[2], rec("/13/26/2/3", value::of_integer(5)));
+}
+
+TEST(CborSingle, DecimalFractions) {
+    // 4([-2, 27315]) = 273.15 for a Float; 4([1, 12]) = 120 for an Integer.
+    auto f = decode_with(content_format::cbor, hex("c4 82 21 19 6ab3"), P("/3303/0/5700"), &models);
+    ASSERT_TRUE(f.status.has_value()) << f.status.error().reason;
+    EXPECT_EQ(f.records.at(0), rec("/3303/0/5700", value::of_float(273.15)));
+    auto i = decode_with(content_format::cbor, hex("c4 82 01 0c"), P("/3/0/9"), &models);
+    ASSERT_TRUE(i.status.has_value());
+    EXPECT_EQ(i.records.at(0), rec("/3/0/9", value::of_integer(120)));
+    for (auto bad : {"c4 81 01", "c4 82 01 f93c00", "c4 82 1901f4 01", "c4 01"}) {
+        auto d = decode_with(content_format::cbor, hex(bad), P("/3303/0/5700"), &models);
+        ASSERT_FALSE(d.status.has_value()) << bad;
+        EXPECT_EQ(lwm2m::to_status(d.status.error().code), lwm2m::status::bad_request) << bad;
+    }
+}
+
 TEST(LwM2mCbor, NullIsARecordWithoutValue) {
     auto d = decode_with(content_format::lwm2m_cbor, hex("a1 83 03 00 07 a1 01 f6"), {}, &models);
     ASSERT_TRUE(d.status.has_value());

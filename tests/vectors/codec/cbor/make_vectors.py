@@ -225,3 +225,12 @@ section 6 requires. Leshan answered "record must have a value"; we reject it
 with a reason that names the mistake (malformed, 4.00).
 [{"3": "hhh", "-2": "/3442/0/110"}]
 """, raw=bytes.fromhex("81a2613363686868622d326b2f333434322f302f313130"))
+
+write("lwm2m_anjay_style", """
+LwM2M CBOR (11544) as AVSystem Anjay Lite writes and reads it (its unit
+tests, tests/anj/io/lwm2m_cbor_in.c): single-id array keys at every level,
+a double as a decimal fraction (tag 4, [-1, 45] = 4.5, RFC 8949 3.4.4), and
+a null resource instance next to an integer one.
+{[13]: {[26]: {[1]: {[2]: 4([-1, 45])}}}, [13, 26, 2]: {2: null, 3: 5}}
+""", raw=bytes.fromhex("a2 81 0d a1 81 18 1a a1 81 01 a1 81 02 c4 82 20 18 2d"
+                       "   83 0d 18 1a 02 a2 02 f6 03 05".replace(" ", "")))
