@@ -10,6 +10,10 @@
 // Layering (after avs_coap): this header knows framing, codes, tokens and
 // options. Reliability (message ids, CON/ACK), signalling, block-wise and
 // observe live in the exchange layer (engine.hpp), never in a framing.
+//
+// See codec.hpp (decode/encode per framing, stream framer), options.hpp
+// (option table, RFC 7252 5.4 checks, helpers, message_builder), block.hpp
+// (Block1/Block2 values) and uri.hpp (coap:// URIs).
 #pragma once
 
 #include <array>
@@ -98,6 +102,7 @@ class token {
   public:
     static constexpr std::size_t max_size = 8;
     constexpr token() noexcept = default;
+    /// Copies `b` (0..8 bytes). Errors: out_of_range (more than 8 bytes).
     static result<token> from(bytes_view b) noexcept;
     constexpr std::size_t size() const noexcept { return n_; }
     bytes_view bytes() const noexcept { return {b_.data(), n_}; }
