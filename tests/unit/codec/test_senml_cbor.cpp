@@ -2,6 +2,7 @@
 // tests/vectors/codec/cbor (Core TS examples), the legal encodings peers
 // send, the interop traps, and errors.
 #include "cbor_test_support.hpp"
+#include "senml.hpp"
 
 namespace sirocco::codec::test {
 namespace {
@@ -289,6 +290,59 @@ TEST(SenmlCbor, Instance50RoundTrip) {
     ASSERT_EQ(d.records.size(), recs.size());
     for (std::size_t i = 0; i < recs.size(); ++i)
         EXPECT_EQ(d.records[i].view(), recs[i]) << i;
+}
+
+TEST(SenmlCbor, IndefiniteBaseNameOutlivesTheScratchOfItsRecord) {
+    // [{-2: (_ "/3/", "0/"), 0: "0", 3: "a"}, {0: (_ "1", "4"), 3: (_ "+0", "2:00")}]
+    auto in =
+        hex("82 a3 21 7f 632f332f 62302f ff 00 6130 03 6161"
+            "   a2 00 7f 6131 6134 ff 03 7f 622b30 64323a3030 ff");
+    auto d = decode_with(content_format::senml_cbor, in, {}, &models, 16);
+    ASSERT_TRUE(d.status.has_value()) << d.status.error().reason;
+    std::vector<owned_record> want = {rec_s("/3/0/0", "a"), rec_s("/3/0/14", "+02:00")};
+    EXPECT_EQ(d.records, want);
+}
+
+TEST(Senml, ObjectLinkText) {
+    EXPECT_EQ(*senml::parse_objlnk("3:0"), (lwm2m::objlnk{3, 0}));
+    EXPECT_EQ(*senml::parse_objlnk("65535:65535"), lwm2m::objlnk::null());
+    for (auto bad : {"", ":", "3:", ":0", "3:0:1", "65536:0", "3;0", "-1:0", "3:0 ", "a:b"})
+        EXPECT_EQ(senml::parse_objlnk(bad).error().code, errc::malformed) << bad;
+    char buf[11];
+    auto n = senml::format_objlnk(lwm2m::objlnk::null(), buf);
+    ASSERT_TRUE(n.has_value());
+    EXPECT_EQ(std::string_view(buf, *n), "65535:65535");
+    char small[3];
+    EXPECT_EQ(senml::format_objlnk({100, 0}, small).error().code, errc::buffer_too_small);
+}
+
+TEST(Senml, GrouperNamesForEveryRequestLevel) {
+    std::vector<owned_record> rs = {rec("/3/0/9", value::of_integer(1)),
+                                    rec("/3/0/11/0", value::of_integer(2)),
+                                    rec("/3/1/9", value::of_integer(3))};
+    auto v = views(rs);
+    struct expect {
+        const char* base;
+        const char* names;  // bn|n per record, "-" when absent
+    } cases[] = {
+        {"/", "/3/0/|9 -|11/0 /3/1/|9"},
+        {"/3", "/3/0/|9 -|11/0 /3/1/|9"},
+        {"/3/0", "/3/0/|9 -|11/0 /3/1/|9"},
+    };
+    for (const auto& c : cases) {
+        senml::grouper g(P(c.base), v);
+        std::string got;
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            auto e = g.next();
+            ASSERT_TRUE(e.has_value());
+            if (i) got += ' ';
+            got += e->bn ? std::string(*e->bn) : "-";
+            got += '|';
+            got += e->n ? std::string(*e->n) : "-";
+        }
+        EXPECT_EQ(got, c.names) << c.base;
+        EXPECT_EQ(g.next().error().code, errc::invalid_argument);
+    }
 }
 
 struct path_list final : path_sink {
