@@ -233,15 +233,20 @@ class LibcoapServer : public ::testing::TestWithParam<bool> {
         for (int i = 0; i < 50; ++i) {
             our_client c(false, port_, quick());
             auto r = c.exchange(request(codes::get, "/"), {}, {}, 200);
-            if (r && r->kind == event_kind::response) return;
+            if (r && r->kind == event_kind::response) {
+                ready_ = true;
+                return;
+            }
         }
         FAIL() << "coap-server did not come up";
     }
+    void SetUp() override { ASSERT_TRUE(ready_) << "the peer process did not start"; }
     static void TearDownTestSuite() {
         delete server_;
         server_ = nullptr;
         delete dir_;
         dir_ = nullptr;
+        ready_ = false;
     }
     static config quick() {
         config c;
@@ -268,6 +273,7 @@ class LibcoapServer : public ::testing::TestWithParam<bool> {
     static inline temp_dir* dir_ = nullptr;
     static inline process* server_ = nullptr;
     static inline std::uint16_t port_ = 0;
+    static inline bool ready_ = false;
 };
 
 TEST_P(LibcoapServer, GetIndexSameAsLibcoapClientSees) {
@@ -371,16 +377,21 @@ class OurServer : public ::testing::TestWithParam<bool> {
                               dir_->path / "server.log");
         ASSERT_TRUE(server_->started());
         for (int i = 0; i < 200; ++i) {
-            if (read_file(dir_->path / "server.log").size() >= 5) return;  // "ready"
+            if (read_file(dir_->path / "server.log").size() >= 5) {  // "ready"
+                ready_ = true;
+                return;
+            }
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
         FAIL() << "coap-test-server did not start";
     }
+    void SetUp() override { ASSERT_TRUE(ready_) << "the peer process did not start"; }
     static void TearDownTestSuite() {
         delete server_;
         server_ = nullptr;
         delete dir_;
         dir_ = nullptr;
+        ready_ = false;
     }
     std::string uri(const char* path) const {
         return std::string(scheme(GetParam())) + "://127.0.0.1:" + std::to_string(port_) + path;
@@ -401,6 +412,7 @@ class OurServer : public ::testing::TestWithParam<bool> {
     static inline temp_dir* dir_ = nullptr;
     static inline process* server_ = nullptr;
     static inline std::uint16_t port_ = 0;
+    static inline bool ready_ = false;
 };
 
 TEST_P(OurServer, CoapClientGetsBlock2With64ByteBlocks) {

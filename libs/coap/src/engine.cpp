@@ -593,6 +593,12 @@ void engine::on_timer(time_ms now) noexcept {
                           sirocco::error(errc::timeout, "no response in time"));
             continue;
         }
+        if (x.role == x_role::server && x.deadline != 0 && now >= x.deadline) {
+            if (dedup_entry* d = find_dedup(x.peer, x.in_mid, now))
+                if (d->kind == dd_kind::pending) d->kind = dd_kind::ignore;
+            free_exchange(x);
+            continue;
+        }
         if (x.role == x_role::server && x.ack_deadline != 0 && !x.empty_acked &&
             now >= x.ack_deadline) {
             // RFC 7252 5.2.2: the answer will take a while; ACK now.
@@ -627,6 +633,7 @@ std::optional<time_ms> engine::next_deadline() const noexcept {
         if (x.awaiting_ack) take(x.next_retransmit);
         if (x.role == x_role::client && x.deadline != 0 && !x.awaiting_ack) take(x.deadline);
         if (x.role == x_role::server && x.ack_deadline != 0 && !x.empty_acked) take(x.ack_deadline);
+        if (x.role == x_role::server && x.deadline != 0) take(x.deadline);
     }
     for (const auto& p : peers_)
         if (p.used && p.ping_outstanding) take(p.ping_deadline);

@@ -195,6 +195,9 @@ void engine::handle_request(peer_slot& p, const message& m, time_ms now) noexcep
         if (con) x->ack_deadline = now + cfg_.piggyback_window_ms;
     }
     x->tok = m.token;
+    // A request the application never answers is forgotten after
+    // EXCHANGE_LIFETIME (the client has given up long before).
+    x->deadline = now + cfg_.exchange_lifetime_ms;
     x->in_block1 = b1;
     x->in_block2 = b2;
     x->observe_register = obs != nullptr && opt_uint(*obs) == 0;

@@ -5,4 +5,5 @@ sirocco_test(NAME test_coap_engine
                      ${CMAKE_CURRENT_LIST_DIR}/test_engine_observe.cpp
                      ${CMAKE_CURRENT_LIST_DIR}/test_engine_stream.cpp
                      ${CMAKE_CURRENT_LIST_DIR}/test_engine_limits.cpp
+                     ${CMAKE_CURRENT_LIST_DIR}/test_engine_robust.cpp
              DEPS sirocco::coap)

@@ -210,3 +210,27 @@ TEST(CoapEngineLimits, OversizedResponseIsAnError) {
 
 }  // namespace
 }  // namespace sirocco::coap::test
+
+namespace sirocco::coap::test {
+namespace {
+
+TEST(CoapEngineLimits, UnansweredRequestForgottenAfterExchangeLifetime) {
+    counter_rng rng;
+    engine e(test_config(rng));
+    ASSERT_TRUE(e.open_peer(peer_id(1), framing::datagram, 0).has_value());
+    message req = make_request(codes::get, "/");
+    req.message_id = 1;
+    ASSERT_TRUE(e.on_receive(peer_id(1), wire(req), 0).has_value());
+    auto ev = e.poll_event();
+    ASSERT_TRUE(ev.has_value());
+    e.on_timer(1000);  // the empty ACK
+    (void)poll_bytes(e);
+    ASSERT_EQ(e.next_deadline(), std::optional<time_ms>(247000));
+    e.on_timer(247000);
+    EXPECT_FALSE(e.next_deadline().has_value());
+    EXPECT_EQ(e.respond(ev->request, make_response(codes::content), {}, 247000).error().code,
+              errc::not_found);
+}
+
+}  // namespace
+}  // namespace sirocco::coap::test

@@ -222,6 +222,8 @@ class engine {
     /// else a separate CON. When the request registered an observation
     /// (Observe 0) and the code is 2.xx, the observation is kept and its id
     /// returned (no id: not registered, e.g. limits::observations reached).
+    /// A request not answered within EXCHANGE_LIFETIME is forgotten (its
+    /// handle then gives not_found).
     /// Errors: not_found (stale handle), buffer_too_small (the response does
     /// not fit limits::max_pdu / the peer's Max-Message-Size),
     /// capacity_exceeded (too many options).
