@@ -106,6 +106,9 @@ result<exchange_id> engine::send_request(peer_id id, const message& req, bytes_v
     x->state = c_state::queued;
     const exchange_id h(make_handle(x->gen, index_of(*x)));
     try_start(*p, now);
+    // A stream peer that never sends its CSM must not hold the request forever.
+    if (x->state == c_state::queued && !p->csm_received)
+        x->deadline = now + cfg_.request_timeout_ms;
     return h;
 }
 

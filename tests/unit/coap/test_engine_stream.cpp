@@ -239,3 +239,38 @@ TEST(CoapEngineCompact, TokenMatchingAndRequestTimeout) {
 
 }  // namespace
 }  // namespace sirocco::coap::test
+
+namespace sirocco::coap::test {
+namespace {
+
+TEST(CoapEngineStream, NoCsmFromPeerTimesOutQueuedRequest) {
+    counter_rng rng;
+    engine e(test_config(rng));
+    ASSERT_TRUE(e.open_peer(peer_id(1), framing::stream, 0).has_value());
+    auto x = e.send_request(peer_id(1), make_request(codes::get, "/a"), {}, 0);
+    ASSERT_TRUE(x.has_value());
+    EXPECT_EQ(poll_msg(e, framing::stream).code, codes::csm);
+    EXPECT_TRUE(poll_bytes(e).empty());
+    ASSERT_EQ(e.next_deadline(), std::optional<time_ms>(10000));
+    e.on_timer(10000);
+    auto ev = e.poll_event();
+    ASSERT_TRUE(ev.has_value());
+    EXPECT_EQ(ev->kind, event_kind::timeout);
+    EXPECT_EQ(ev->exchange, *x);
+}
+
+TEST(CoapEngineStream, NoMessageIdsOrAcksOnStream) {
+    duo d(framing::stream);
+    d.b.on_request = [&](node& n, const event& e) {
+        ASSERT_TRUE(n.eng.respond(e.request, make_response(codes::content), as_bytes("s"), d.now));
+    };
+    ASSERT_TRUE(d.a.eng.send_request(peer_id(2), make_request(codes::get, "/a"), {}, 0));
+    d.pump();
+    EXPECT_EQ(d.a_sent.size(), 2u) << "CSM and the request";
+    EXPECT_EQ(d.b_sent.size(), 2u) << "CSM and the response, no ACK";
+    EXPECT_FALSE(d.a.eng.next_deadline().has_value());
+    EXPECT_FALSE(d.b.eng.next_deadline().has_value());
+}
+
+}  // namespace
+}  // namespace sirocco::coap::test

@@ -23,7 +23,10 @@
 //
 // Memory: everything lives inside the engine object, sized by
 // coap::limits (config.hpp); nothing is allocated, ever. sizeof(engine) is
-// about 30 kB with the default limits. Two kinds of buffers are borrowed from
+// 30,704 bytes on Cortex-M4 (33,680 on x86-64) with the default limits, nearly
+// all of it message buffers: (peers + exchanges + dedup) x max_pdu plus
+// exchanges x template_bytes plus events x sizeof(event). The code is about
+// 19 kB of flash (-Os, Thumb-2), codec not included. Two kinds of buffers are borrowed from
 // the caller and must outlive their use, as stated at each function:
 // the body of an upload (send_request) and the reassembly buffer of a
 // download (request_options::response_buffer).
@@ -222,6 +225,9 @@ class engine {
     /// else a separate CON. When the request registered an observation
     /// (Observe 0) and the code is 2.xx, the observation is kept and its id
     /// returned (no id: not registered, e.g. limits::observations reached).
+    /// Block2 is served statelessly (RFC 7959 2.4 allows it): each block
+    /// request is a new request event, and the application gives the same
+    /// body again; the engine sends the block asked for.
     /// A request not answered within EXCHANGE_LIFETIME is forgotten (its
     /// handle then gives not_found).
     /// Errors: not_found (stale handle), buffer_too_small (the response does
