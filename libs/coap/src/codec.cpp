@@ -178,7 +178,11 @@ result<void> encode_into(const message& m, framing f, byte_writer& w) noexcept {
     const auto tkl = static_cast<std::uint8_t>(m.token.size());
     switch (f) {
         case framing::datagram:
-            w.put_u8(static_cast<std::uint8_t>(0x40 | (static_cast<unsigned>(m.type) << 4) | tkl));
+            if (m.code.is_empty() && (tkl != 0 || !m.options.empty() || !m.payload.empty()))
+                return unexpected(errc::invalid_argument,
+                                  "an empty message (0.00) has no token, options or payload");
+            w.put_u8(
+                static_cast<std::uint8_t>(0x40 | ((static_cast<unsigned>(m.type) & 3) << 4) | tkl));
             w.put_u8(m.code.raw);
             w.put_be(m.message_id, 2);
             w.put_bytes(m.token.bytes());

@@ -145,6 +145,13 @@ TEST(coap_codec, datagram_empty_message_rules) {
     EXPECT_TRUE(decode(ok, framing::datagram));
     const bytes opt = {0x60, 0x00, 0x12, 0x34, 0xb0};
     EXPECT_EQ(decode(opt, framing::datagram).error().code, errc::malformed);
+    message e;
+    e.code = codes::empty;
+    e.type = msg_type::rst;
+    e.token = *token::from(bytes{1});
+    EXPECT_EQ(encoded_size(e, framing::datagram).error().code, errc::invalid_argument);
+    e.token = {};
+    EXPECT_EQ(*encoded_size(e, framing::datagram), 4u);
     // Over a stream an empty message is legal and ignored by the receiver.
     const bytes s = {0x00, 0x00};
     EXPECT_TRUE(decode(s, framing::stream));

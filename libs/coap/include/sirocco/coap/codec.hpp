@@ -62,8 +62,9 @@ result<datagram_header> peek_datagram_header(bytes_view in) noexcept;
 
 /// Bytes encode() would write for `m` in framing `f`.
 /// Errors: invalid_argument when the options are not sorted by number, an
-/// option value is longer than 65804 bytes (RFC 7252 3.1), or (stream) the
-/// message is longer than 2^32 - 1 + 65805 bytes.
+/// option value is longer than 65804 bytes (RFC 7252 3.1), (datagram) an
+/// Empty message (0.00) has a token, options or a payload (RFC 7252 4.1), or
+/// (stream) the message is longer than 2^32 - 1 + 65805 bytes.
 result<std::size_t> encoded_size(const message& m, framing f) noexcept;
 
 /// Encodes `m` into `out`; returns the number of bytes written. Datagram
