@@ -467,11 +467,12 @@ void engine::handle_ack_rst(peer_slot& p, const message& m, time_ms now) noexcep
                 if (rst) {
                     finish_client(x, event_kind::reset,
                                   sirocco::error(errc::not_allowed, "the peer answered with RST"));
-                } else if (m.code.is_empty()) {
-                    // Separate response follows (RFC 7252 5.2.2).
-                    x.deadline = now + cfg_.exchange_lifetime_ms;
                 } else if (m.code.is_response() && m.token == x.tok) {
                     handle_response(p, x, m, now);
+                } else {
+                    // Empty ACK (or one we cannot use): a separate response
+                    // follows (RFC 7252 5.2.2); wait for it, but not forever.
+                    x.deadline = now + cfg_.exchange_lifetime_ms;
                 }
                 return;
             case x_role::notification:

@@ -349,3 +349,28 @@ TEST(CoapEngine, ClosePeerFailsItsExchanges) {
 
 }  // namespace
 }  // namespace sirocco::coap::test
+
+namespace sirocco::coap::test {
+namespace {
+
+TEST(CoapEngine, EmptyAckThenNoSeparateResponseTimesOutAfterExchangeLifetime) {
+    counter_rng rng;
+    engine e(test_config(rng));
+    ASSERT_TRUE(e.open_peer(peer_id(1), framing::datagram, 0).has_value());
+    auto x = e.send_request(peer_id(1), make_request(codes::get, "/a"), {}, 0);
+    ASSERT_TRUE(x.has_value());
+    auto sent = poll_msg(e);
+    message ack;
+    ack.type = msg_type::ack;
+    ack.message_id = sent.message_id;
+    ASSERT_TRUE(e.on_receive(peer_id(1), wire(ack), 100).has_value());
+    ASSERT_EQ(e.next_deadline(), std::optional<time_ms>(100 + 247000));
+    e.on_timer(100 + 247000);
+    auto ev = e.poll_event();
+    ASSERT_TRUE(ev.has_value());
+    EXPECT_EQ(ev->kind, event_kind::timeout);
+    EXPECT_EQ(e.counters().retransmissions, 0u);
+}
+
+}  // namespace
+}  // namespace sirocco::coap::test
