@@ -275,6 +275,7 @@ struct decoder {
     // the enclosing TLV (or 0xFF at the top), which bounds nesting.
     result<void> seq(bytes_view in, const lwm2m::path& parent, std::uint8_t inside) const noexcept {
         byte_reader r(in);
+        int last_key = -1;
         while (!r.empty()) {
             auto start = r.position();
             auto t = read_tlv(r);
@@ -286,12 +287,20 @@ struct decoder {
                 return unexpected(
                     errc::malformed,
                     "multiple resource TLV holds something other than resource instances");
-            // Siblings must not repeat an id (Leshan rejects it too).
-            byte_reader prev(in.first(start));
-            while (!prev.empty()) {
-                auto s = read_tlv(prev);
-                if (s && target_depth(s->kind) == target_depth(t->kind) && s->id == t->id)
-                    return unexpected(errc::malformed, "two TLVs with the same id");
+            // Siblings must not repeat an id (Leshan rejects it too). Ids in
+            // increasing order (what encoders write) cannot repeat; otherwise
+            // look back over the earlier siblings.
+            const int key = static_cast<int>(target_depth(t->kind) << 16) | t->id;
+            if (key > last_key) {
+                last_key = key;
+            } else {
+                byte_reader prev(in.first(start));
+                while (!prev.empty()) {
+                    auto s = read_tlv(prev);
+                    if (!s) break;
+                    if (target_depth(s->kind) == target_depth(t->kind) && s->id == t->id)
+                        return unexpected(errc::malformed, "two TLVs with the same id");
+                }
             }
             SIROCCO_TRY(one(*t, parent));
         }
