@@ -1,4 +1,12 @@
 // SenML JSON (content format 110; RFC 8428, Core TS 1.2 7.4.5).
+//
+// Names, base values and the choice of bn/n come from senml.hpp (shared with
+// SenML CBOR). Output is compact (no white space). Numbers: integers as
+// integers; floats in the shortest text that reads back to the same double,
+// with ".0" kept on integral floats ("23.0"): one byte more than "23", but a
+// reader without the model (RFC 8428 says v is just a number) still sees a
+// float, and so does our own decoder. Times (bt, t) that are integral are
+// written as integers. vd is base64url without padding (RFC 8428 section 5).
 #include "senml_json.hpp"
 
 #include "base64.hpp"

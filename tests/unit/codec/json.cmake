@@ -8,6 +8,7 @@ sirocco_test(NAME test_codec_json
                      ${CMAKE_CURRENT_LIST_DIR}/test_lwm2m_json.cpp
                      ${CMAKE_CURRENT_LIST_DIR}/test_codec_table.cpp
                      ${CMAKE_CURRENT_LIST_DIR}/test_traps.cpp
+                     ${CMAKE_CURRENT_LIST_DIR}/test_roundtrip.cpp
              DEPS sirocco::codec sirocco::lwm2m)
 target_include_directories(test_codec_json PRIVATE ${CMAKE_SOURCE_DIR}/libs/codec/src)
 # Interop: our JSON read by Python's json module, and Python's JSON read by us.
