@@ -1,5 +1,5 @@
 // Base64 (RFC 4648 sections 4 and 5) for opaque values in text formats:
-// text/plain (Core TS 1.2, 7.4.1: standard alphabet, padded), SenML JSON "vd"
+// text/plain (Core TS 1.2, 7.4 Plain Text: standard alphabet, padded), SenML JSON "vd"
 // (RFC 8428 section 5: URL-safe alphabet, no padding), OMA JSON "sv" for
 // opaque (standard alphabet). Device-side: no heap, no tables in RAM.
 #pragma once

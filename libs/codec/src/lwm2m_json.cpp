@@ -1,4 +1,4 @@
-// OMA LwM2M JSON (content format 11543; Core TS 1.1 7.4.5 / 1.0 6.4.4,
+// OMA LwM2M JSON (content format 11543; Core TS 1.1 7.4 "Data Formats", JSON; TS 1.0 "JSON",
 // deprecated in 1.2 but still sent by 1.0 peers):
 //   {"bn":"/3/0/","bt":25462634,"e":[{"n":"0","sv":"Open Mobile Alliance"},
 //                                    {"n":"6/0","v":1,"t":-5}, ...]}
@@ -274,7 +274,7 @@ result<void> decode_lwm2m_json(const decode_context& ctx, bytes_view in,
                 }
             }
             if (e.kind == senml::field::vs) {
-                // Opaque resources carry base64 in sv (Core TS 1.1 7.4.5).
+                // Opaque resources carry base64 in sv (Core TS 1.1, JSON format, Opaque).
                 auto p = res.resolve_path(e);
                 if (!p) return unexpected(p.error());
                 const auto* m = resource_model_of(ctx.models, *p);

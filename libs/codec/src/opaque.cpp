@@ -1,5 +1,5 @@
 // application/octet-stream (content format 42): the bytes of one opaque
-// resource or resource instance (Core TS 1.2, 7.4.2).
+// resource or resource instance (Core TS 1.2, 7.4 "Data Formats", Opaque).
 #include "common.hpp"
 #include "formats.hpp"
 

@@ -1,4 +1,4 @@
-// SenML JSON (content format 110; RFC 8428, Core TS 1.2 7.4.5).
+// SenML JSON (content format 110; RFC 8428, Core TS 1.2 7.4 "Data Formats", SenML JSON).
 //
 // Names, base values and the choice of bn/n come from senml.hpp (shared with
 // SenML CBOR). Output is compact (no white space). Numbers: integers as

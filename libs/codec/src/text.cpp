@@ -1,5 +1,5 @@
 // text/plain (content format 0): one resource or resource instance value
-// (Core TS 1.2, 7.4.1). The type comes from the model; opaque values are
+// (Core TS 1.2, 7.4 "Data Formats", Plain Text). The type comes from the model; opaque values are
 // base64 (RFC 4648 section 4, padded) in text.
 #include "base64.hpp"
 #include "common.hpp"

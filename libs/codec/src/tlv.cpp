@@ -1,4 +1,4 @@
-// OMA LwM2M TLV (content format 11542; Core TS 1.2, 7.4.3).
+// OMA LwM2M TLV (content format 11542; Core TS 1.2, 7.4 "Data Formats", TLV).
 //
 // Type byte: bits 7-6 kind (00 object instance, 01 resource instance,
 // 10 multiple resource, 11 resource with value), bit 5 id width (8/16 bits),

@@ -1,6 +1,6 @@
 // CoRE link format (RFC 6690, content format 40) with the LwM2M attributes
-// (Core TS 1.2, 5.1.2 and 5.4 "Attributes", 5.3.1 registration, 5.4.2
-// Discover, 5.4.4 Write-Attributes).
+// (Core TS 1.2: "Attributes", the Register operation's object list, the
+// Discover and Write-Attributes operations, Bootstrap-Discover).
 //
 // Three tools, all device-side (no heap; views into the caller's text):
 // - link::writer writes link lists into a caller buffer:
@@ -100,7 +100,7 @@ struct attr {
     friend constexpr bool operator==(const attr&, const attr&) = default;
 };
 
-/// The attributes of Core TS 1.2 table 5.1.2-1 (and 1.1's): notification
+/// The attributes of Core TS 1.2 (and 1.1), "Attributes": notification
 /// attributes pmin, pmax, gt, lt, st, epmin, epmax, edge, con, hqmax; and
 /// the properties dim, ssid, uri, ver that Discover and registration show.
 struct attributes {
