@@ -258,3 +258,27 @@ TEST(CoapEngineObserve, UnackedConNotificationReplacedByNewer) {
 
 }  // namespace
 }  // namespace sirocco::coap::test
+
+namespace sirocco::coap::test {
+namespace {
+
+TEST(CoapEngineObserve, LargeNotificationSendsFirstBlock) {
+    duo d(framing::datagram, {}, [](config& c) { c.max_block_size = 256; });
+    observed s;
+    s.attach(d);
+    ASSERT_TRUE(d.a.eng.send_request(peer_id(2), make_observe("/t"), {}, 0));
+    d.pump();
+    ASSERT_TRUE(s.obs.has_value());
+    const std::string body = pattern(1000);
+    ASSERT_TRUE(d.b.eng.notify(*s.obs, make_response(codes::content), as_bytes(body), d.now));
+    d.pump();
+    auto n = d.a.take(event_kind::notification);
+    ASSERT_EQ(n.size(), 1u);
+    ASSERT_TRUE(n[0].block2.has_value());
+    EXPECT_EQ(n[0].block2->num, 0u);
+    EXPECT_TRUE(n[0].block2->more) << "the client fetches the rest with GET (RFC 7959 2.6)";
+    EXPECT_EQ(n[0].body, body.substr(0, 256));
+}
+
+}  // namespace
+}  // namespace sirocco::coap::test
