@@ -276,6 +276,7 @@ struct decoder {
     result<void> seq(bytes_view in, const lwm2m::path& parent, std::uint8_t inside) const noexcept {
         byte_reader r(in);
         int last_key = -1;
+        int relation = -1;  // how this sequence's TLVs relate to `parent`
         while (!r.empty()) {
             auto start = r.position();
             auto t = read_tlv(r);
@@ -302,6 +303,17 @@ struct decoder {
                         return unexpected(errc::malformed, "two TLVs with the same id");
                 }
             }
+            // All TLVs of a sequence name children of `parent`, or all are
+            // resources of an implied instance (Create), or there is a single
+            // one naming `parent` itself (a wrapper or the value of the request
+            // path). Mixing them would give one path two values.
+            const auto d = target_depth(t->kind);
+            const auto p = parent.depth();
+            const int rel = d == p + 1 ? 0 : (d <= p ? 1 : 2);
+            if (relation != -1 && (rel != relation || rel == 1))
+                return unexpected(errc::malformed,
+                                  "TLVs for the request path and for paths below it are mixed");
+            relation = rel;
             SIROCCO_TRY(one(*t, parent));
         }
         return {};

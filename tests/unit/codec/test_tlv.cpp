@@ -247,6 +247,14 @@ TEST(Tlv, Errors) {
         {"/3/0/1", {0xC3, 0x02, 'a', 'b', 'c'}, errc::malformed},         // other resource
         {"/3/0", {0xC2, 0x00, 0xC3, 0x28}, errc::malformed},              // invalid UTF-8
         {"/", {0xC1, 0x00, 0x01}, errc::unsupported},                     // no object path
+        // A resource value and resource instances of the same resource (found
+        // by the fuzzer's round-trip check): two values for one path.
+        {"/3/0/6", {0xC1, 0x06, 0x01, 0x41, 0x00, 0x01}, errc::malformed},
+        {"/3/0/6",
+         {0x86, 0x06, 0x41, 0x00, 0x01, 0x41, 0x00, 0x01},
+         errc::malformed},  // dup instance
+        {"/3/0/1", {0x08, 0x00, 0x03, 0xC1, 0x01, 0x01, 0xC1, 0x01, 0x01}, errc::malformed},
+        {"/1", {0xC1, 0x00, 0x01, 0x00, 0x00}, errc::malformed},  // implied and explicit instances
     };
     for (const auto& t : table) {
         SCOPED_TRACE(::testing::Message() << t.base << " #" << (&t - table));
