@@ -1,5 +1,5 @@
 // SenML-ETCH JSON (content format 320; RFC 8790): the path lists of
-// Read-Composite and Observe-Composite (Core TS 1.2, the Read-Composite and Observe-Composite operations). Each
+// Read-Composite and Observe-Composite operations (Core TS 1.2). Each
 // record names a path (bn + n); value fields, if any, are ignored.
 #include "formats.hpp"
 #include "senml_json.hpp"
