@@ -48,13 +48,16 @@ std::uint16_t engine::next_mid(peer_slot& p) noexcept {
 
 coap::token engine::new_token() noexcept {
     for (;;) {
-        std::array<std::uint8_t, 8> b{};
-        for (std::size_t i = 0; i < cfg_.token_length; i += 4) {
+        std::array<std::uint8_t, token::max_size> b{};
+        // Clamped in the constructor already; the bound here lets the
+        // compiler see the writes stay inside `b` (-Wstringop-overflow).
+        const std::size_t n = cfg_.token_length < b.size() ? cfg_.token_length : b.size();
+        for (std::size_t i = 0; i < n; i += 4) {
             const std::uint32_t r = random();
-            for (std::size_t k = 0; k < 4 && i + k < cfg_.token_length; ++k)
+            for (std::size_t k = 0; k < 4 && i + k < n; ++k)
                 b[i + k] = static_cast<std::uint8_t>(r >> (8 * k));
         }
-        auto t = coap::token::from(bytes_view(b.data(), cfg_.token_length));
+        auto t = coap::token::from(bytes_view(b.data(), n));
         if (!t) continue;
         bool clash = false;
         for (const auto& x : xs_)

@@ -93,9 +93,15 @@ void engine::handle_request(peer_slot& p, const message& m, time_ms now) noexcep
     const bool dgram = p.fr == framing::datagram;
     last_now_ = now;
 
-    const option_verdict v = check_options(m);
+    // RFC 7252 5.4.1: an unrecognised critical option in a CON request is
+    // answered 4.02; in a NON request the message is rejected (dropped).
+    const option_verdict v = check_options(m, p.fr);
     if (v.what == option_verdict::action::bad_option) {
-        reply_direct(p, m, codes::bad_option, nullptr, 0, now);  // RFC 7252 5.4.1
+        reply_direct(p, m, codes::bad_option, nullptr, 0, now);
+        return;
+    }
+    if (v.what == option_verdict::action::reject) {
+        ++stats_.dropped;
         return;
     }
     std::optional<block_value> b1;

@@ -264,6 +264,25 @@ TEST(CoapEngine, UnrecognisedCriticalOptionGets402) {
     EXPECT_EQ(m.message_id, 3);
 }
 
+TEST(CoapEngine, UnrecognisedCriticalOptionInNonRequestIsDropped) {
+    // RFC 7252 5.4.1: in a NON message an unrecognised critical option makes
+    // the message rejected: nothing is delivered and no 4.02 goes back.
+    counter_rng rng;
+    engine e(test_config(rng));
+    ASSERT_TRUE(e.open_peer(peer_id(1), framing::datagram, 0).has_value());
+    message req = make_request(codes::get, "/a");
+    req.type = msg_type::non;
+    req.message_id = 4;
+    option crit;
+    crit.number = 2049;
+    ASSERT_TRUE(req.options.push_back(crit));
+    ASSERT_TRUE(e.on_receive(peer_id(1), wire(req), 0).has_value());
+    EXPECT_FALSE(e.poll_event().has_value());
+    std::array<std::uint8_t, limits::max_pdu> out{};
+    EXPECT_FALSE(e.poll_transmit(out).has_value());
+    EXPECT_EQ(e.counters().dropped, 1u);
+}
+
 TEST(CoapEngine, NstartHoldsSecondRequestUntilFirstCompletes) {
     duo d;
     std::vector<request_id> held;
