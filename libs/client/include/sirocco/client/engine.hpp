@@ -28,6 +28,7 @@
 // its coap::engine (limits in coap/config.hpp) and the buffers below.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -36,8 +37,42 @@
 
 #include "sirocco/base/bytes.hpp"
 #include "sirocco/base/result.hpp"
+#include "sirocco/base/static_vector.hpp"
 #include "sirocco/client/dm.hpp"
 #include "sirocco/coap/engine.hpp"
+
+// Capacities of the engine (compile-time, like coap::limits; the whole build
+// must agree). They size the storage inside `client`; nothing is allocated.
+#ifndef SIROCCO_CLIENT_MAX_SERVERS
+#define SIROCCO_CLIENT_MAX_SERVERS 2  ///< LwM2M server accounts
+#endif
+#ifndef SIROCCO_CLIENT_MAX_URI
+#define SIROCCO_CLIENT_MAX_URI 64  ///< bytes of a server URI (/0/x/0)
+#endif
+#ifndef SIROCCO_CLIENT_MAX_LOCATION
+#define SIROCCO_CLIENT_MAX_LOCATION 48  ///< bytes of the registration location "/rd/..."
+#endif
+#ifndef SIROCCO_CLIENT_BODY_BYTES
+#define SIROCCO_CLIENT_BODY_BYTES 1024  ///< largest response / notification body
+#endif
+#ifndef SIROCCO_CLIENT_SCRATCH_BYTES
+#define SIROCCO_CLIENT_SCRATCH_BYTES 256  ///< working memory lent to the data model
+#endif
+#ifndef SIROCCO_CLIENT_REGISTER_BYTES
+#define SIROCCO_CLIENT_REGISTER_BYTES 384  ///< the Register / Update object list
+#endif
+#ifndef SIROCCO_CLIENT_SEND_BYTES
+#define SIROCCO_CLIENT_SEND_BYTES 512  ///< the payload of one Send
+#endif
+#ifndef SIROCCO_CLIENT_OBSERVATIONS
+#define SIROCCO_CLIENT_OBSERVATIONS SIROCCO_COAP_OBSERVATIONS
+#endif
+#ifndef SIROCCO_CLIENT_COMPOSITE_PATHS
+#define SIROCCO_CLIENT_COMPOSITE_PATHS 4  ///< paths of one Observe-Composite
+#endif
+#ifndef SIROCCO_CLIENT_EVENTS
+#define SIROCCO_CLIENT_EVENTS 8  ///< client_events waiting for poll_event()
+#endif
 
 namespace sirocco::client {
 
@@ -75,7 +110,8 @@ enum class client_event_kind : std::uint8_t {
 struct client_event {
     client_event_kind kind = client_event_kind::registered;
     ssid server = 0;
-    std::string_view uri;       ///< open_transport: points into the Security object's value copy held by the engine
+    std::string_view
+        uri;  ///< open_transport: points into the Security object's value copy held by the engine
     std::string_view location;  ///< registered: the Location-Path joined ("/rd/5a3f")
     status code = status::content;
     sirocco::error err;
@@ -83,9 +119,9 @@ struct client_event {
 
 /// Registration state per server.
 enum class registration_state : std::uint8_t {
-    idle,           ///< not started, or disabled
-    connecting,     ///< waiting for transport_open()
-    registering,    ///< Register sent
+    idle,         ///< not started, or disabled
+    connecting,   ///< waiting for transport_open()
+    registering,  ///< Register sent
     registered,
     updating,       ///< Update sent
     deregistering,  ///< De-register sent
@@ -94,7 +130,7 @@ enum class registration_state : std::uint8_t {
 };
 
 class client {
-public:
+  public:
     client(const client_config& cfg, data_model& dm) noexcept;
     client(const client&) = delete;
     client& operator=(const client&) = delete;
@@ -105,7 +141,8 @@ public:
     result<void> start(time_ms now) noexcept;
 
     /// The runtime opened the transport of `server` as `peer`.
-    result<void> transport_open(ssid server, coap::peer_id peer, coap::framing f, time_ms now) noexcept;
+    result<void> transport_open(ssid server, coap::peer_id peer, coap::framing f,
+                                time_ms now) noexcept;
     /// The runtime could not open it, or lost it; the retry procedure runs.
     void transport_failed(ssid server, time_ms now) noexcept;
 
@@ -133,10 +170,119 @@ public:
     const data_model& model() const noexcept { return dm_; }
     const coap::engine& coap_engine() const noexcept { return coap_; }
 
-private:
+    /// Capacities (see the SIROCCO_CLIENT_* macros above).
+    static constexpr std::size_t max_servers = SIROCCO_CLIENT_MAX_SERVERS;
+    static constexpr std::size_t max_observations = SIROCCO_CLIENT_OBSERVATIONS;
+    static constexpr std::size_t max_composite_paths = SIROCCO_CLIENT_COMPOSITE_PATHS;
+    /// Observations the engine serves now (all servers).
+    std::size_t observation_count() const noexcept;
+    /// The time an Update is due for a lifetime of `lifetime_s` seconds,
+    /// counted from the Register / Update response: lifetime - margin, with
+    /// margin = max(lifetime / 10, MAX_TRANSMIT_WAIT) but at most lifetime / 2
+    /// (MAX_TRANSMIT_WAIT = ACK_TIMEOUT x (2^(MAX_RETRANSMIT+1) - 1) x
+    /// ACK_RANDOM_FACTOR from the coap config: 93 s with the defaults), so
+    /// that an Update with every retransmission still lands in time.
+    time_ms update_delay(std::uint32_t lifetime_s) const noexcept;
+    /// The queue-mode quiet time: MAX_TRANSMIT_WAIT (Core TS 1.2, 6.5).
+    time_ms queue_time() const noexcept;
+
+  private:
+    enum class reg_op : std::uint8_t { none, reg, update, dereg };
+    struct account {
+        ssid id = 0;
+        std::uint16_t srv_iid = 0;
+        std::uint8_t uri_len = 0;
+        std::array<char, SIROCCO_CLIENT_MAX_URI> uri{};
+        coap::peer_id peer;
+        bool open = false;
+        registration_state st = registration_state::idle;
+        // settings (Server object)
+        std::uint32_t lifetime = 86400;
+        std::array<char, 4> binding{};
+        std::uint8_t binding_len = 0;
+        bool queue = false;
+        bool mute_send = false;
+        std::uint32_t retry_count = 5, retry_timer = 60, seq_delay = 86400, seq_retry = 1;
+        // what the server knows
+        std::uint32_t sent_lifetime = 0;
+        std::array<char, 4> sent_binding{};
+        std::uint8_t sent_binding_len = 0;
+        std::uint32_t sent_generation = 0;
+        std::uint8_t loc_len = 0;
+        std::array<char, SIROCCO_CLIENT_MAX_LOCATION> loc{};
+        // retry procedure (Core TS 1.2, 6.2.1.2)
+        std::uint32_t attempt = 0, sequence = 0;
+        time_ms timer = 0;  ///< update due / next attempt; 0 = none
+        // exchanges
+        reg_op op = reg_op::none;
+        coap::exchange_id reg_x;
+        bool update_wanted = false;
+        bool send_busy = false;
+        coap::exchange_id send_x;
+        bool send_wanted = false;  ///< a Send waits for the wake-up Update
+        // queue mode
+        time_ms last_traffic = 0;
+        bool sleeping = false;
+        bool waking = false;  ///< woke up; notifications wait for the Update
+    };
+    struct observation {
+        bool used = false;
+        bool composite = false;
+        bool pending = false;   ///< changed and the attributes ask for a notification
+        bool has_last = false;  ///< last_value holds the value last notified
+        ssid server = 0;
+        coap::observation_id id;
+        std::uint16_t format = 0;  ///< the content format of the first answer
+        lwm2m::path path;
+        std::uint8_t npaths = 0;
+        std::array<lwm2m::path, SIROCCO_CLIENT_COMPOSITE_PATHS> paths{};
+        time_ms last_sent = 0;
+        double last_value = 0;
+    };
+
+    account* find_account(ssid s) noexcept;
+    account* find_account(coap::peer_id p) noexcept;
+    void push(const client_event& e) noexcept;
+    result<void> load_settings(account& a) noexcept;
+    void pump(time_ms now) noexcept;
+    void handle_request(const coap::event& e, time_ms now) noexcept;
+    void handle_result(account& a, const coap::event& e, time_ms now) noexcept;
+    void handle_send_result(account& a, const coap::event& e) noexcept;
+    std::optional<coap::observation_id> respond_result(
+        const coap::event& e, const dm_result& r, time_ms now,
+        std::optional<std::uint16_t> location_oid = std::nullopt) noexcept;
+    std::uint16_t preferred_format() const noexcept;
+    void reg_failed(account& a, time_ms now, status code, sirocco::error err) noexcept;
+    void begin_register(account& a, time_ms now) noexcept;
+    result<void> send_register(account& a, time_ms now) noexcept;
+    result<void> send_update(account& a, time_ms now) noexcept;
+    result<void> send_deregister(account& a, time_ms now) noexcept;
+    result<void> transmit_send(account& a, time_ms now) noexcept;
+    void wake(account& a, time_ms now) noexcept;
+    void run_accounts(time_ms now) noexcept;
+    void poll_model(time_ms now) noexcept;
+    void on_path_changed(const lwm2m::path& p, time_ms now) noexcept;
+    void run_observations(time_ms now) noexcept;
+    std::optional<time_ms> observation_due(const observation& o) const noexcept;
+    bool notify_one(observation& o, time_ms now) noexcept;
+    std::optional<double> numeric_value(const observation& o) noexcept;
+    void drop_observation(coap::observation_id id) noexcept;
+    void drop_observations(ssid server) noexcept;
+
     client_config cfg_;
     data_model& dm_;
     coap::engine coap_;
+    bool started_ = false;
+    time_ms now_ = 0;  ///< the latest time a caller gave us
+    std::uint32_t send_size_ = 0;
+    static_vector<account, max_servers> accounts_;
+    std::array<observation, max_observations> obs_{};
+    std::array<client_event, SIROCCO_CLIENT_EVENTS> events_{};
+    std::size_t ev_head_ = 0, ev_count_ = 0;
+    std::array<std::uint8_t, SIROCCO_CLIENT_BODY_BYTES> body_{};
+    std::array<std::uint8_t, SIROCCO_CLIENT_SCRATCH_BYTES> scratch_{};
+    std::array<std::uint8_t, SIROCCO_CLIENT_REGISTER_BYTES> reg_buf_{};
+    std::array<std::uint8_t, SIROCCO_CLIENT_SEND_BYTES> send_buf_{};
 };
 
 }  // namespace sirocco::client

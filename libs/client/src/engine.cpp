@@ -1,0 +1,1237 @@
+// The LwM2M client engine: registration state machine per server, the CoAP
+// edge (one decode of each request into one data_model operation), observe
+// and notifications, Send, queue mode. See engine.hpp.
+#include "sirocco/client/engine.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "sirocco/coap/options.hpp"
+#include "sirocco/codec/codec.hpp"
+
+namespace sirocco::client {
+
+namespace {
+
+using coap::message;
+using coap::message_builder;
+namespace codes = coap::codes;
+namespace opt = coap::opt;
+
+constexpr std::uint16_t cf_link = 40;
+constexpr std::uint16_t cf_opaque = 42;
+constexpr std::uint16_t cf_senml_cbor = 112;
+
+// Decimal text of v into out (at least 10 chars); returns the length.
+std::size_t put_u32(char* out, std::uint32_t v) noexcept {
+    char tmp[10];
+    std::size_t n = 0;
+    do {
+        tmp[n++] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    for (std::size_t i = 0; i < n; ++i)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+// "name=value" into buf; returns the view.
+std::string_view query_param(std::span<char> buf, std::string_view name,
+                             std::string_view value) noexcept {
+    std::size_t n = 0;
+    for (char c : name)
+        if (n < buf.size()) buf[n++] = c;
+    if (n < buf.size()) buf[n++] = '=';
+    for (char c : value)
+        if (n < buf.size()) buf[n++] = c;
+    return {buf.data(), n};
+}
+
+std::string_view query_u32(std::span<char> buf, std::string_view name, std::uint32_t v) noexcept {
+    char num[10];
+    return query_param(buf, name, {num, put_u32(num, v)});
+}
+
+status to_status_code(coap::code c) noexcept {
+    return static_cast<status>(c.raw);
+}
+
+// Reads one resource of an object straight through its hook (the settings
+// of Security and Server are the device's own business: no access control).
+std::optional<lwm2m::value> read_res(object* o, std::uint16_t iid, std::uint16_t rid,
+                                     mutable_bytes scratch) noexcept {
+    if (o == nullptr || !o->has_instance(iid) || o->def().find(rid) == nullptr ||
+        !o->has_resource(iid, rid))
+        return std::nullopt;
+    auto r = o->read(iid, rid, std::nullopt, scratch);
+    if (!r) return std::nullopt;
+    return *r;
+}
+
+std::optional<std::int64_t> read_int(object* o, std::uint16_t iid, std::uint16_t rid,
+                                     mutable_bytes scratch) noexcept {
+    auto v = read_res(o, iid, rid, scratch);
+    if (!v) return std::nullopt;
+    auto i = v->as_integer();
+    if (!i) return std::nullopt;
+    return *i;
+}
+
+std::optional<bool> read_bool(object* o, std::uint16_t iid, std::uint16_t rid,
+                              mutable_bytes scratch) noexcept {
+    auto v = read_res(o, iid, rid, scratch);
+    if (!v) return std::nullopt;
+    auto b = v->as_boolean();
+    if (!b) return std::nullopt;
+    return *b;
+}
+
+// Collects the paths of a SenML-ETCH payload (Observe-Composite).
+struct path_collector final : codec::path_sink {
+    std::span<lwm2m::path> out;
+    std::size_t n = 0;
+    result<void> on_path(const lwm2m::path& p) noexcept override {
+        if (n >= out.size())
+            return unexpected(errc::capacity_exceeded, "too many paths in Observe-Composite");
+        out[n++] = p;
+        return {};
+    }
+};
+
+bool binding_has(std::string_view b, char c) noexcept {
+    return b.find(c) != std::string_view::npos;
+}
+
+}  // namespace
+
+// ---- construction, events ---------------------------------------------------
+
+client::client(const client_config& cfg, data_model& dm) noexcept
+    : cfg_(cfg), dm_(dm), coap_(cfg.coap) {}
+
+void client::push(const client_event& e) noexcept {
+    if (ev_count_ == events_.size()) return;  // full: the application is not polling
+    events_[(ev_head_ + ev_count_) % events_.size()] = e;
+    ++ev_count_;
+}
+
+std::optional<client_event> client::poll_event() noexcept {
+    if (ev_count_ == 0) return std::nullopt;
+    client_event e = events_[ev_head_];
+    ev_head_ = (ev_head_ + 1) % events_.size();
+    --ev_count_;
+    return e;
+}
+
+client::account* client::find_account(ssid s) noexcept {
+    for (auto& a : accounts_)
+        if (a.id == s) return &a;
+    return nullptr;
+}
+
+client::account* client::find_account(coap::peer_id p) noexcept {
+    for (auto& a : accounts_)
+        if (a.open && a.peer == p) return &a;
+    return nullptr;
+}
+
+registration_state client::state(ssid server) const noexcept {
+    for (const auto& a : accounts_)
+        if (a.id == server) return a.st;
+    return registration_state::idle;
+}
+
+std::size_t client::observation_count() const noexcept {
+    std::size_t n = 0;
+    for (const auto& o : obs_)
+        if (o.used) ++n;
+    return n;
+}
+
+time_ms client::queue_time() const noexcept {
+    const auto& c = coap_.cfg();
+    // ACK_TIMEOUT * (2^(MAX_RETRANSMIT + 1) - 1) * ACK_RANDOM_FACTOR
+    const std::uint64_t span = (std::uint64_t{1} << (c.max_retransmit + 1u)) - 1u;
+    return std::uint64_t{c.ack_timeout_ms} * span * c.ack_random_factor_permille / 1000u;
+}
+
+time_ms client::update_delay(std::uint32_t lifetime_s) const noexcept {
+    const time_ms life = time_ms{lifetime_s} * 1000u;
+    time_ms margin = std::max<time_ms>(life / 10u, queue_time());
+    margin = std::min<time_ms>(margin, life / 2u);
+    return life - margin;
+}
+
+// ---- settings -----------------------------------------------------------------
+
+result<void> client::load_settings(account& a) noexcept {
+    object* srv = dm_.find(1);
+    if (srv == nullptr || !srv->has_instance(a.srv_iid))
+        return unexpected(errc::not_found, "Server object instance is gone");
+    const std::uint16_t i = a.srv_iid;
+    if (auto v = read_int(srv, i, 1, scratch_); v && *v > 0 && *v <= 0xFFFFFFFF)
+        a.lifetime = static_cast<std::uint32_t>(*v);
+    if (auto v = read_res(srv, i, 7, scratch_); v && v->type() == data_type::string) {
+        std::string_view b = v->string();
+        a.binding_len = 0;
+        for (char c : b)
+            if (a.binding_len < a.binding.size()) a.binding[a.binding_len++] = c;
+        a.queue = binding_has({a.binding.data(), a.binding_len}, 'Q');
+    }
+    if (a.binding_len == 0) {
+        a.binding[0] = 'U';
+        a.binding_len = 1;
+    }
+    if (auto v = read_bool(srv, i, 23, scratch_)) a.mute_send = *v;
+    auto u32 = [&](std::uint16_t rid, std::uint32_t& out) {
+        if (auto v = read_int(srv, i, rid, scratch_); v && *v >= 0 && *v <= 0xFFFFFFFF)
+            out = static_cast<std::uint32_t>(*v);
+    };
+    u32(17, a.retry_count);
+    u32(18, a.retry_timer);
+    u32(19, a.seq_delay);
+    u32(20, a.seq_retry);
+    if (a.retry_count == 0) a.retry_count = 1;
+    if (a.seq_retry == 0) a.seq_retry = 1;
+    return {};
+}
+
+result<void> client::start(time_ms now) noexcept {
+    now_ = now;
+    object* sec = dm_.find(0);
+    object* srv = dm_.find(1);
+    if (sec == nullptr || srv == nullptr)
+        return unexpected(errc::not_found, "no Security or Server object");
+    accounts_.clear();
+    const std::size_t n = sec->instance_count();
+    for (std::size_t k = 0; k < n; ++k) {
+        const std::uint16_t iid = sec->instance_at(k);
+        if (read_bool(sec, iid, 1, scratch_).value_or(false)) continue;  // bootstrap server
+        auto id = read_int(sec, iid, 10, scratch_);
+        if (!id || *id <= 0 || *id >= 65535) continue;
+        // The Server instance with the same Short Server ID.
+        std::optional<std::uint16_t> srv_iid;
+        const std::size_t m = srv->instance_count();
+        for (std::size_t j = 0; j < m && !srv_iid; ++j) {
+            const std::uint16_t sj = srv->instance_at(j);
+            if (read_int(srv, sj, 0, scratch_) == id) srv_iid = sj;
+        }
+        if (!srv_iid) continue;
+        if (accounts_.full()) break;
+        account a;
+        a.id = static_cast<ssid>(*id);
+        a.srv_iid = *srv_iid;
+        auto uri = read_res(sec, iid, 0, scratch_);
+        if (!uri || uri->type() != data_type::string || uri->string().size() > a.uri.size())
+            continue;
+        std::string_view u = uri->string();
+        std::memcpy(a.uri.data(), u.data(), u.size());
+        a.uri_len = static_cast<std::uint8_t>(u.size());
+        if (!load_settings(a)) continue;
+        (void)accounts_.push_back(a);
+    }
+    if (accounts_.empty())
+        return unexpected(errc::not_found, "no Security instance with a matching Server instance");
+    started_ = true;
+    for (auto& a : accounts_) {
+        a.st = registration_state::connecting;
+        client_event e;
+        e.kind = client_event_kind::open_transport;
+        e.server = a.id;
+        e.uri = {a.uri.data(), a.uri_len};
+        push(e);
+    }
+    return {};
+}
+
+// ---- transport ----------------------------------------------------------------
+
+result<void> client::transport_open(ssid server, coap::peer_id peer, coap::framing f,
+                                    time_ms now) noexcept {
+    now_ = now;
+    account* a = find_account(server);
+    if (a == nullptr) return unexpected(errc::not_found, "no such server account");
+    if (!a->open || a->peer != peer) {
+        if (a->open) coap_.close_peer(a->peer);
+        SIROCCO_TRY(coap_.open_peer(peer, f, now));
+    }
+    a->peer = peer;
+    a->open = true;
+    a->last_traffic = now;
+    a->sleeping = false;
+    if (a->st == registration_state::connecting) begin_register(*a, now);
+    pump(now);
+    return {};
+}
+
+void client::transport_failed(ssid server, time_ms now) noexcept {
+    now_ = now;
+    account* a = find_account(server);
+    if (a == nullptr) return;
+    const bool was_deregistering = a->st == registration_state::deregistering;
+    a->op = reg_op::none;
+    a->send_busy = false;
+    if (a->open) {
+        a->open = false;
+        coap_.close_peer(a->peer);
+    }
+    drop_observations(a->id);
+    pump(now);
+    if (was_deregistering) {
+        a->st = registration_state::idle;
+        client_event e;
+        e.kind = client_event_kind::deregistered;
+        e.server = a->id;
+        push(e);
+        return;
+    }
+    if (a->st != registration_state::idle && a->st != registration_state::failed)
+        reg_failed(*a, now, status::service_unavailable,
+                   sirocco::error(errc::io_error, "transport failed"));
+}
+
+// ---- input / output -----------------------------------------------------------
+
+result<std::size_t> client::on_receive(coap::peer_id peer, bytes_view bytes, time_ms now) noexcept {
+    now_ = now;
+    account* a = find_account(peer);
+    if (a != nullptr) {
+        // Queue mode: the client is not listening (Core TS 1.2, 6.5); the
+        // server must hold its requests until the client wakes up.
+        if (a->sleeping) return bytes.size();
+        a->last_traffic = now;
+    }
+    auto r = coap_.on_receive(peer, bytes, now);
+    if (!r && r.error().code == errc::capacity_exceeded) {
+        pump(now);
+        r = coap_.on_receive(peer, bytes, now);
+    }
+    pump(now);
+    return r;
+}
+
+void client::on_timer(time_ms now) noexcept {
+    now_ = now;
+    coap_.on_timer(now);
+    pump(now);
+}
+
+std::optional<coap::transmit> client::poll_transmit(mutable_bytes out) noexcept {
+    auto t = coap_.poll_transmit(out);
+    if (t) {
+        if (account* a = find_account(t->peer)) a->last_traffic = std::max(a->last_traffic, now_);
+    }
+    return t;
+}
+
+std::optional<time_ms> client::next_deadline() const noexcept {
+    std::optional<time_ms> d = coap_.next_deadline();
+    auto take = [&d](time_ms t) {
+        if (!d || t < *d) d = t;
+    };
+    for (const auto& a : accounts_) {
+        if (a.timer != 0) take(a.timer);
+        if (a.update_wanted && a.st == registration_state::registered && a.op == reg_op::none)
+            take(now_);
+        if (a.queue && !a.sleeping && a.st == registration_state::registered &&
+            a.op == reg_op::none && !a.send_busy)
+            take(a.last_traffic + queue_time());
+    }
+    for (const auto& o : obs_) {
+        if (!o.used) continue;
+        bool blocked = false;
+        for (const auto& a : accounts_)
+            if (a.id == o.server && a.waking) blocked = true;
+        if (blocked) continue;
+        if (auto t = observation_due(o)) take(*t);
+    }
+    return d;
+}
+
+// Drains the CoAP engine's events and the data model's changes, then runs
+// what is due.
+void client::pump(time_ms now) noexcept {
+    for (int guard = 0; guard < 64; ++guard) {
+        auto e = coap_.poll_event();
+        if (!e) break;
+        switch (e->kind) {
+            case coap::event_kind::request:
+                handle_request(*e, now);
+                break;
+            case coap::event_kind::response:
+            case coap::event_kind::timeout:
+            case coap::event_kind::reset:
+            case coap::event_kind::failed:
+                for (auto& a : accounts_) {
+                    if (a.op != reg_op::none && a.reg_x == e->exchange) {
+                        handle_result(a, *e, now);
+                        break;
+                    }
+                    if (a.send_busy && a.send_x == e->exchange) {
+                        handle_send_result(a, *e);
+                        break;
+                    }
+                }
+                break;
+            case coap::event_kind::observe_cancelled:
+                drop_observation(e->observation);
+                break;
+            default:
+                break;
+        }
+    }
+    poll_model(now);
+    run_accounts(now);
+    run_observations(now);
+}
+
+// ---- the CoAP edge ------------------------------------------------------------
+
+std::optional<coap::observation_id> client::respond_result(
+    const coap::event& e, const dm_result& r, time_ms now,
+    std::optional<std::uint16_t> location_oid) noexcept {
+    message resp;
+    resp.code = coap::code(static_cast<std::uint8_t>(r.code));
+    std::array<std::uint8_t, 32> storage{};
+    message_builder b(resp, storage);
+    bytes_view body;
+    if (r.code == status::content) {
+        (void)b.add_uint(opt::content_format, static_cast<std::uint16_t>(r.format));
+        body = bytes_view(body_.data(), std::min(r.size, body_.size()));
+    }
+    if (r.code == status::created && location_oid && r.created) {
+        char num[10];
+        (void)b.add_copy(opt::location_path, as_bytes({num, put_u32(num, *location_oid)}));
+        (void)b.add_copy(opt::location_path, as_bytes({num, put_u32(num, *r.created)}));
+    }
+    auto o = coap_.respond(e.request, resp, body, now);
+    if (!o) return std::nullopt;
+    return *o;
+}
+
+void client::handle_request(const coap::event& e, time_ms now) noexcept {
+    const message& m = e.msg;
+    account* acc = find_account(e.peer);
+    request_ctx ctx;
+    ctx.server = acc != nullptr ? acc->id : 0;
+    auto answer = [&](status s) {
+        dm_result r;
+        r.code = s;
+        (void)respond_result(e, r, now);
+    };
+
+    // Path from Uri-Path: numeric ids only, at most four.
+    std::array<std::uint16_t, 4> ids{};
+    std::size_t depth = 0;
+    for (const auto& seg : coap::uri_path(m)) {
+        std::string_view s = seg.as_string();
+        if (s.empty() && depth == 0) continue;  // a lone empty segment is the root
+        if (s.empty() || s.size() > 5) return answer(status::not_found);
+        std::uint32_t v = 0;
+        for (char c : s) {
+            if (c < '0' || c > '9') return answer(status::not_found);
+            v = v * 10 + static_cast<std::uint32_t>(c - '0');
+        }
+        if (v > 65535) return answer(status::not_found);
+        if (depth == ids.size()) return answer(status::bad_request);
+        ids[depth++] = static_cast<std::uint16_t>(v);
+    }
+    auto pr = lwm2m::path::from_ids(std::span<const std::uint16_t>(ids.data(), depth));
+    if (!pr) return answer(status::bad_request);
+    const lwm2m::path path = *pr;
+
+    const auto cf_opt = coap::content_format(m);
+    std::optional<std::uint16_t> cf;
+    if (cf_opt && *cf_opt <= 0xFFFF) cf = static_cast<std::uint16_t>(*cf_opt);
+    std::optional<std::uint16_t> accept;
+    if (auto a = coap::accept(m)) {
+        if (*a > 0xFFFF) return answer(status::not_acceptable);
+        accept = static_cast<std::uint16_t>(*a);
+    }
+    // Uri-Query joined by '&' (Write-Attributes).
+    std::array<char, 128> qbuf{};
+    std::size_t qlen = 0;
+    bool has_query = false;
+    for (const auto& q : coap::uri_query(m)) {
+        std::string_view s = q.as_string();
+        if (qlen + s.size() + 1 > qbuf.size()) return answer(status::bad_request);
+        if (has_query) qbuf[qlen++] = '&';
+        std::memcpy(qbuf.data() + qlen, s.data(), s.size());
+        qlen += s.size();
+        has_query = true;
+    }
+    const std::string_view query(qbuf.data(), qlen);
+    const bytes_view payload = e.body;
+    const mutable_bytes out(body_.data(), body_.size());
+    const mutable_bytes scratch(scratch_.data(), scratch_.size());
+    const bool observe_reg = e.observe && *e.observe == 0;
+
+    // Block1: a large Opaque write is handed to the object piece by piece.
+    if (e.block1 && (e.block1->more || e.block1->num > 0)) {
+        if (m.code != codes::put && m.code != codes::post) return answer(status::bad_request);
+        if (!path.is_resource() || (cf && *cf != cf_opaque))
+            return answer(status::request_entity_too_large);
+        object* o = dm_.find(path.object().value());
+        const std::uint16_t iid = path.instance().value(), rid = path.resource().value();
+        if (o == nullptr || !o->has_instance(iid)) return answer(status::not_found);
+        const resource_def* d = o->def().find(rid);
+        if (d == nullptr || !o->has_resource(iid, rid)) return answer(status::not_found);
+        if ((static_cast<unsigned>(d->ops) & static_cast<unsigned>(operations::write)) == 0)
+            return answer(status::method_not_allowed);
+        const bool last = !e.block1->more;
+        status s = o->write_chunk(iid, rid, e.block1->offset(), payload, last);
+        if (!is_success(s)) return answer(s);
+        if (!last) return answer(status::continue_);
+        on_path_changed(path, now);
+        return answer(status::changed);
+    }
+
+    dm_result r;
+    if (m.code == codes::get) {
+        if (accept && *accept == cf_link) {
+            r = dm_.discover(ctx, path, out);
+        } else {
+            r = dm_.read(ctx, path, accept, out, scratch);
+            if (observe_reg && r.code == status::content) {
+                auto id = respond_result(e, r, now);
+                if (id) {
+                    observation* slot = nullptr;
+                    for (auto& o : obs_)
+                        if (!o.used) {
+                            slot = &o;
+                            break;
+                        }
+                    if (slot == nullptr) {
+                        coap_.end_observation(*id);
+                        return;
+                    }
+                    *slot = observation{};
+                    slot->used = true;
+                    slot->server = ctx.server;
+                    slot->id = *id;
+                    slot->format = static_cast<std::uint16_t>(r.format);
+                    slot->path = path;
+                    slot->last_sent = now;
+                    if (auto v = numeric_value(*slot)) {
+                        slot->last_value = *v;
+                        slot->has_last = true;
+                    }
+                }
+                return;
+            }
+        }
+    } else if (m.code == codes::fetch) {
+        if (!cf) return answer(status::bad_request);
+        r = dm_.read_composite(ctx, *cf, payload, accept, out, scratch);
+        if (observe_reg && r.code == status::content) {
+            std::array<lwm2m::path, max_composite_paths> paths{};
+            path_collector pc;
+            pc.out = paths;
+            const bool ok =
+                codec::decode_paths(static_cast<codec::content_format>(*cf), payload, pc)
+                    .has_value();
+            auto id = respond_result(e, r, now);
+            if (id) {
+                observation* slot = nullptr;
+                for (auto& o : obs_)
+                    if (!o.used) {
+                        slot = &o;
+                        break;
+                    }
+                if (slot == nullptr || !ok) {
+                    coap_.end_observation(*id);
+                    return;
+                }
+                *slot = observation{};
+                slot->used = true;
+                slot->composite = true;
+                slot->server = ctx.server;
+                slot->id = *id;
+                slot->format = static_cast<std::uint16_t>(r.format);
+                slot->npaths = static_cast<std::uint8_t>(pc.n);
+                slot->paths = paths;
+                slot->last_sent = now;
+            }
+            return;
+        }
+    } else if (m.code == codes::put) {
+        if (has_query && payload.empty()) {
+            r = dm_.write_attributes(ctx, path, query);
+        } else {
+            if (!cf) return answer(status::bad_request);
+            r = dm_.write(ctx, path, *cf, payload, true, scratch);
+            if (is_success(r.code)) on_path_changed(path, now);
+        }
+    } else if (m.code == codes::post) {
+        if (path.is_resource()) {
+            // Registration Update Trigger (/1/x/8) is the engine's business.
+            const bool trigger = path.object().value() == 1 && path.resource().value() == 8;
+            r = dm_.execute(ctx, path, as_chars(payload));
+            if (trigger && (r.code == status::changed || r.code == status::method_not_allowed)) {
+                object* srv = dm_.find(1);
+                const resource_def* d = srv != nullptr ? srv->def().find(8) : nullptr;
+                if (d != nullptr && srv->has_instance(path.instance().value()) &&
+                    (static_cast<unsigned>(d->ops) & static_cast<unsigned>(operations::execute)) !=
+                        0) {
+                    r.code = status::changed;
+                    for (auto& a : accounts_)
+                        if (a.srv_iid == path.instance().value()) a.update_wanted = true;
+                }
+            }
+        } else if (path.is_object()) {
+            if (!cf && !payload.empty()) return answer(status::bad_request);
+            r = dm_.create(ctx, path,
+                           cf.value_or(static_cast<std::uint16_t>(codec::content_format::tlv)),
+                           payload, scratch);
+            if (r.code == status::created) {
+                (void)respond_result(e, r, now, path.object().value());
+                on_path_changed(path, now);
+                return;
+            }
+        } else if (path.is_instance()) {
+            if (!cf) return answer(status::bad_request);
+            r = dm_.write(ctx, path, *cf, payload, false, scratch);
+            if (is_success(r.code)) on_path_changed(path, now);
+        } else {
+            r.code = status::method_not_allowed;
+        }
+    } else if (m.code == codes::del) {
+        r = dm_.remove(ctx, path);
+        if (is_success(r.code)) on_path_changed(path, now);
+    } else if (m.code == codes::ipatch) {
+        if (!cf) return answer(status::bad_request);
+        r = dm_.write_composite(ctx, *cf, payload, scratch);
+        if (is_success(r.code)) on_path_changed(lwm2m::path(), now);
+    } else {
+        r.code = status::method_not_allowed;
+    }
+    (void)respond_result(e, r, now);
+}
+
+// ---- registration -------------------------------------------------------------
+
+void client::begin_register(account& a, time_ms now) noexcept {
+    if (!a.open) {
+        a.st = registration_state::connecting;
+        client_event e;
+        e.kind = client_event_kind::open_transport;
+        e.server = a.id;
+        e.uri = {a.uri.data(), a.uri_len};
+        push(e);
+        return;
+    }
+    auto r = send_register(a, now);
+    if (!r) reg_failed(a, now, status::internal_server_error, r.error());
+}
+
+result<void> client::send_register(account& a, time_ms now) noexcept {
+    message m;
+    m.code = codes::post;
+    m.type = coap::msg_type::con;
+    std::array<std::uint8_t, 160> storage{};
+    message_builder b(m, storage);
+    SIROCCO_TRY(b.add_string(opt::uri_path, "rd"));
+    SIROCCO_TRY(b.add_uint(opt::content_format, cf_link));
+    std::array<char, 80> q{};
+    SIROCCO_TRY(b.add_copy(opt::uri_query, as_bytes(query_param(q, "ep", cfg_.endpoint))));
+    SIROCCO_TRY(b.add_copy(opt::uri_query, as_bytes(query_u32(q, "lt", a.lifetime))));
+    SIROCCO_TRY(
+        b.add_copy(opt::uri_query, as_bytes(query_param(q, "lwm2m", to_string(dm_.version())))));
+    // Binding: 1.0 carries queue mode in it ("UQ"); 1.1+ sends b=U and a
+    // separate Q parameter (Core TS 1.1, 6.2.1.1).
+    std::array<char, 4> bind{};
+    std::size_t bl = 0;
+    for (std::size_t i = 0; i < a.binding_len; ++i)
+        if (a.binding[i] != 'Q' || dm_.version() == lwm2m_version::v1_0) bind[bl++] = a.binding[i];
+    if (bl == 0) bind[bl++] = 'U';
+    SIROCCO_TRY(b.add_copy(opt::uri_query, as_bytes(query_param(q, "b", {bind.data(), bl}))));
+    if (a.queue && dm_.version() != lwm2m_version::v1_0)
+        SIROCCO_TRY(b.add_string(opt::uri_query, "Q"));
+    auto size = dm_.write_object_list(reg_buf_, preferred_format());
+    if (!size) return unexpected(size.error());
+    auto x = coap_.send_request(a.peer, m, bytes_view(reg_buf_.data(), *size), now);
+    if (!x) return unexpected(x.error());
+    a.reg_x = *x;
+    a.op = reg_op::reg;
+    a.st = registration_state::registering;
+    a.update_wanted = false;
+    a.sent_lifetime = a.lifetime;
+    a.sent_binding = a.binding;
+    a.sent_binding_len = a.binding_len;
+    a.sent_generation = dm_.generation();
+    return {};
+}
+
+result<void> client::send_update(account& a, time_ms now) noexcept {
+    message m;
+    m.code = codes::post;
+    m.type = coap::msg_type::con;
+    std::array<std::uint8_t, 64> storage{};
+    message_builder b(m, storage);
+    SIROCCO_TRY(b.add_uri_path({a.loc.data(), a.loc_len}));
+    std::array<char, 24> q{};
+    // Only what changed since the Register or the last Update (Core TS 1.2, 6.2.2).
+    if (a.lifetime != a.sent_lifetime)
+        SIROCCO_TRY(b.add_copy(opt::uri_query, as_bytes(query_u32(q, "lt", a.lifetime))));
+    const bool bind_changed =
+        a.binding_len != a.sent_binding_len ||
+        std::memcmp(a.binding.data(), a.sent_binding.data(), a.binding_len) != 0;
+    if (bind_changed) {
+        std::array<char, 4> bind{};
+        std::size_t bl = 0;
+        for (std::size_t i = 0; i < a.binding_len; ++i)
+            if (a.binding[i] != 'Q' || dm_.version() == lwm2m_version::v1_0)
+                bind[bl++] = a.binding[i];
+        if (bl == 0) bind[bl++] = 'U';
+        SIROCCO_TRY(b.add_copy(opt::uri_query, as_bytes(query_param(q, "b", {bind.data(), bl}))));
+        if (a.queue && dm_.version() != lwm2m_version::v1_0)
+            SIROCCO_TRY(b.add_string(opt::uri_query, "Q"));
+    }
+    const std::uint32_t gen = dm_.generation();
+    bytes_view body;
+    if (gen != a.sent_generation) {
+        auto size = dm_.write_object_list(reg_buf_, preferred_format());
+        if (!size) return unexpected(size.error());
+        SIROCCO_TRY(b.add_uint(opt::content_format, cf_link));
+        body = bytes_view(reg_buf_.data(), *size);
+    }
+    auto x = coap_.send_request(a.peer, m, body, now);
+    if (!x) return unexpected(x.error());
+    a.reg_x = *x;
+    a.op = reg_op::update;
+    a.st = registration_state::updating;
+    a.update_wanted = false;
+    a.timer = 0;
+    a.sent_lifetime = a.lifetime;
+    a.sent_binding = a.binding;
+    a.sent_binding_len = a.binding_len;
+    a.sent_generation = gen;
+    return {};
+}
+
+result<void> client::send_deregister(account& a, time_ms now) noexcept {
+    message m;
+    m.code = codes::del;
+    m.type = coap::msg_type::con;
+    std::array<std::uint8_t, 8> storage{};
+    message_builder b(m, storage);
+    SIROCCO_TRY(b.add_uri_path({a.loc.data(), a.loc_len}));
+    auto x = coap_.send_request(a.peer, m, {}, now);
+    if (!x) return unexpected(x.error());
+    a.reg_x = *x;
+    a.op = reg_op::dereg;
+    a.st = registration_state::deregistering;
+    a.timer = 0;
+    a.update_wanted = false;
+    a.sleeping = false;
+    a.waking = false;
+    return {};
+}
+
+std::uint16_t client::preferred_format() const noexcept {
+    if (cfg_.preferred_format != 0) return cfg_.preferred_format;
+    return dm_.version() == lwm2m_version::v1_0
+               ? static_cast<std::uint16_t>(codec::content_format::tlv)
+               : cf_senml_cbor;
+}
+
+// The LwM2M 1.1 retry procedure (Core TS 1.2, 6.2.1.2): attempts within a
+// sequence wait Communication Retry Timer x 2^(n-1) after the n-th failure;
+// after Communication Retry Count attempts the sequence has failed, and the
+// next sequence starts after the Sequence Delay Timer, up to Sequence Retry
+// Count sequences; then registration_failed.
+void client::reg_failed(account& a, time_ms now, status code, sirocco::error err) noexcept {
+    a.op = reg_op::none;
+    a.loc_len = 0;
+    drop_observations(a.id);
+    ++a.attempt;
+    if (a.attempt < a.retry_count) {
+        const std::uint32_t shift = std::min<std::uint32_t>(a.attempt - 1, 20);
+        a.st = registration_state::waiting_retry;
+        a.timer = now + (time_ms{a.retry_timer} * 1000u << shift);
+        return;
+    }
+    a.attempt = 0;
+    ++a.sequence;
+    if (a.sequence < a.seq_retry) {
+        a.st = registration_state::waiting_retry;
+        a.timer = now + time_ms{a.seq_delay} * 1000u;
+        return;
+    }
+    a.sequence = 0;
+    a.st = registration_state::failed;
+    a.timer = 0;
+    client_event e;
+    e.kind = client_event_kind::registration_failed;
+    e.server = a.id;
+    e.code = code;
+    e.err = err;
+    push(e);
+}
+
+void client::handle_result(account& a, const coap::event& e, time_ms now) noexcept {
+    const reg_op op = a.op;
+    a.op = reg_op::none;
+    const bool response = e.kind == coap::event_kind::response;
+    const status code = response ? to_status_code(e.msg.code) : status::service_unavailable;
+    const sirocco::error err =
+        response
+            ? sirocco::error()
+            : (e.err.code != errc::ok ? e.err
+                                      : sirocco::error(errc::timeout, "no answer from the server"));
+    client_event ev;
+    ev.server = a.id;
+    ev.code = code;
+    ev.err = err;
+    switch (op) {
+        case reg_op::reg: {
+            if (!response || code != status::created) {
+                reg_failed(a, now, code, err);
+                return;
+            }
+            // Location-Path segments joined: "/rd/5a3f".
+            std::size_t n = 0;
+            bool fits = true;
+            for (const auto& seg : coap::location_path(e.msg)) {
+                std::string_view s = seg.as_string();
+                if (n + 1 + s.size() > a.loc.size()) {
+                    fits = false;
+                    break;
+                }
+                a.loc[n++] = '/';
+                std::memcpy(a.loc.data() + n, s.data(), s.size());
+                n += s.size();
+            }
+            if (n == 0 || !fits) {
+                reg_failed(a, now, code,
+                           sirocco::error(errc::malformed,
+                                          "Register answer without a usable Location-Path"));
+                return;
+            }
+            a.loc_len = static_cast<std::uint8_t>(n);
+            a.st = registration_state::registered;
+            a.attempt = a.sequence = 0;
+            a.timer = now + update_delay(a.sent_lifetime);
+            a.waking = false;
+            ev.kind = client_event_kind::registered;
+            ev.location = {a.loc.data(), a.loc_len};
+            push(ev);
+            if (a.send_wanted) {
+                a.send_wanted = false;
+                if (!transmit_send(a, now)) {
+                    client_event f;
+                    f.kind = client_event_kind::send_failed;
+                    f.server = a.id;
+                    push(f);
+                }
+            }
+            return;
+        }
+        case reg_op::update: {
+            if (response && code == status::changed) {
+                a.st = registration_state::registered;
+                a.timer = now + update_delay(a.sent_lifetime);
+                a.waking = false;
+                ev.kind = client_event_kind::updated;
+                ev.location = {a.loc.data(), a.loc_len};
+                push(ev);
+                if (a.send_wanted) {
+                    a.send_wanted = false;
+                    if (!transmit_send(a, now)) {
+                        client_event f;
+                        f.kind = client_event_kind::send_failed;
+                        f.server = a.id;
+                        push(f);
+                    }
+                }
+                return;
+            }
+            // 4.04: the server forgot us; any other failure: the registration
+            // is in doubt. Register again (Core TS 1.2, 6.2.2), under the retry
+            // procedure.
+            a.loc_len = 0;
+            a.waking = false;
+            drop_observations(a.id);
+            a.attempt = a.sequence = 0;
+            begin_register(a, now);
+            return;
+        }
+        case reg_op::dereg: {
+            a.st = registration_state::idle;
+            a.loc_len = 0;
+            a.timer = 0;
+            drop_observations(a.id);
+            ev.kind = client_event_kind::deregistered;
+            push(ev);
+            client_event c;
+            c.kind = client_event_kind::close_transport;
+            c.server = a.id;
+            push(c);
+            return;
+        }
+        case reg_op::none:
+            return;
+    }
+}
+
+void client::run_accounts(time_ms now) noexcept {
+    for (auto& a : accounts_) {
+        if (a.timer != 0 && now >= a.timer) {
+            a.timer = 0;
+            if (a.st == registration_state::registered) {
+                if (a.sleeping)
+                    wake(a, now);
+                else
+                    a.update_wanted = true;
+            } else if (a.st == registration_state::waiting_retry) {
+                begin_register(a, now);
+            }
+        }
+        if (a.update_wanted && a.st == registration_state::registered && a.op == reg_op::none) {
+            if (a.sleeping) {
+                wake(a, now);
+            } else if (auto r = send_update(a, now); !r) {
+                a.update_wanted = false;
+                reg_failed(a, now, status::internal_server_error, r.error());
+            }
+        }
+        // Queue mode: quiet after the queue time without traffic.
+        if (a.queue && !a.sleeping && a.st == registration_state::registered &&
+            a.op == reg_op::none && !a.send_busy && !a.send_wanted &&
+            now >= a.last_traffic + queue_time()) {
+            bool pending = false;
+            for (const auto& o : obs_)
+                if (o.used && o.server == a.id && o.pending) {
+                    auto d = observation_due(o);
+                    if (d && *d <= now) pending = true;
+                }
+            if (!pending) {
+                a.sleeping = true;
+                client_event e;
+                e.kind = client_event_kind::sleeping;
+                e.server = a.id;
+                push(e);
+            }
+        }
+    }
+}
+
+void client::wake(account& a, time_ms now) noexcept {
+    if (!a.sleeping) return;
+    a.sleeping = false;
+    a.waking = true;
+    a.last_traffic = now;
+    client_event e;
+    e.kind = client_event_kind::awake;
+    e.server = a.id;
+    push(e);
+    // Update first (the server learns the client listens), then what waited.
+    if (a.op == reg_op::none) {
+        if (auto r = send_update(a, now); !r) {
+            a.waking = false;
+            reg_failed(a, now, status::internal_server_error, r.error());
+        }
+    }
+}
+
+// ---- application ---------------------------------------------------------------
+
+result<void> client::update(time_ms now) noexcept {
+    now_ = now;
+    bool any = false;
+    for (auto& a : accounts_) {
+        if (a.st != registration_state::registered && a.st != registration_state::updating)
+            continue;
+        any = true;
+        a.update_wanted = true;
+    }
+    if (!any) return unexpected(errc::not_allowed, "not registered");
+    pump(now);
+    return {};
+}
+
+result<void> client::deregister(time_ms now) noexcept {
+    now_ = now;
+    for (auto& a : accounts_) {
+        switch (a.st) {
+            case registration_state::registered:
+            case registration_state::updating: {
+                if (a.op != reg_op::none) (void)coap_.cancel(a.reg_x, now);
+                a.op = reg_op::none;
+                if (a.open && send_deregister(a, now)) break;
+                [[fallthrough]];
+            }
+            case registration_state::connecting:
+            case registration_state::registering:
+            case registration_state::waiting_retry:
+            case registration_state::failed: {
+                if (a.op != reg_op::none) (void)coap_.cancel(a.reg_x, now);
+                a.op = reg_op::none;
+                a.st = registration_state::idle;
+                a.timer = 0;
+                a.loc_len = 0;
+                drop_observations(a.id);
+                client_event e;
+                e.kind = client_event_kind::deregistered;
+                e.server = a.id;
+                push(e);
+                if (a.open) {
+                    client_event c;
+                    c.kind = client_event_kind::close_transport;
+                    c.server = a.id;
+                    push(c);
+                }
+                break;
+            }
+            case registration_state::idle:
+            case registration_state::deregistering:
+                break;
+        }
+    }
+    pump(now);
+    return {};
+}
+
+result<void> client::send(std::span<const lwm2m::path> paths, time_ms now, ssid server) noexcept {
+    now_ = now;
+    if (dm_.version() == lwm2m_version::v1_0)
+        return unexpected(errc::not_allowed, "Send needs LwM2M 1.1 or later");
+    account* a = nullptr;
+    for (auto& c : accounts_) {
+        if (server != 0 && c.id != server) continue;
+        if (c.st == registration_state::registered || c.st == registration_state::updating) {
+            a = &c;
+            break;
+        }
+    }
+    if (a == nullptr) return unexpected(errc::not_allowed, "not registered with that server");
+    if (a->mute_send) return unexpected(errc::not_allowed, "Mute Send is set for that server");
+    for (const auto& c : accounts_)
+        if (c.send_busy || c.send_wanted)
+            return unexpected(errc::capacity_exceeded, "a Send is already in progress");
+    request_ctx ctx;
+    ctx.server = a->id;
+    dm_result r = dm_.encode_paths(ctx, paths, cf_senml_cbor, std::nullopt, send_buf_, scratch_);
+    if (!is_success(r.code)) {
+        if (r.code == status::not_found) return unexpected(errc::not_found, "no such path");
+        if (r.code == status::request_entity_too_large)
+            return unexpected(errc::capacity_exceeded, "the values do not fit the Send buffer");
+        return unexpected(errc::invalid_argument, "the paths cannot be sent");
+    }
+    send_size_ = static_cast<std::uint32_t>(r.size);
+    if (a->sleeping || a->waking || a->op == reg_op::update) {
+        a->send_wanted = true;
+        wake(*a, now);
+    } else {
+        SIROCCO_TRY(transmit_send(*a, now));
+    }
+    pump(now);
+    return {};
+}
+
+result<void> client::transmit_send(account& a, time_ms now) noexcept {
+    message m;
+    m.code = codes::post;
+    m.type = coap::msg_type::con;
+    std::array<std::uint8_t, 8> storage{};
+    message_builder b(m, storage);
+    SIROCCO_TRY(b.add_string(opt::uri_path, "dp"));
+    SIROCCO_TRY(b.add_uint(opt::content_format, cf_senml_cbor));
+    auto x = coap_.send_request(a.peer, m, bytes_view(send_buf_.data(), send_size_), now);
+    if (!x) return unexpected(x.error());
+    a.send_x = *x;
+    a.send_busy = true;
+    return {};
+}
+
+void client::handle_send_result(account& a, const coap::event& e) noexcept {
+    a.send_busy = false;
+    client_event ev;
+    ev.server = a.id;
+    if (e.kind == coap::event_kind::response) {
+        ev.code = to_status_code(e.msg.code);
+        ev.kind =
+            is_success(ev.code) ? client_event_kind::send_done : client_event_kind::send_failed;
+    } else {
+        ev.kind = client_event_kind::send_failed;
+        ev.code = status::service_unavailable;
+        ev.err =
+            e.err.code != errc::ok ? e.err : sirocco::error(errc::timeout, "no answer to the Send");
+    }
+    push(ev);
+}
+
+void client::changed(const lwm2m::path& p, time_ms now) noexcept {
+    now_ = now;
+    on_path_changed(p, now);
+    pump(now);
+}
+
+// ---- observations ---------------------------------------------------------------
+
+void client::poll_model(time_ms now) noexcept {
+    for (int guard = 0; guard < 64; ++guard) {
+        auto p = dm_.poll_changed();
+        if (!p) break;
+        on_path_changed(*p, now);
+    }
+    const std::uint32_t gen = dm_.generation();
+    for (auto& a : accounts_)
+        if (a.st == registration_state::registered && a.sent_generation != gen)
+            a.update_wanted = true;
+}
+
+void client::on_path_changed(const lwm2m::path& p, time_ms now) noexcept {
+    (void)now;
+    // A change in the Server object may change the registration parameters.
+    if (p.is_root() || p.object().value() == 1) {
+        for (auto& a : accounts_) {
+            if (!load_settings(a)) continue;
+            const bool bind_changed =
+                a.binding_len != a.sent_binding_len ||
+                std::memcmp(a.binding.data(), a.sent_binding.data(), a.binding_len) != 0;
+            if (a.st == registration_state::registered &&
+                (a.lifetime != a.sent_lifetime || bind_changed))
+                a.update_wanted = true;
+        }
+    }
+    for (auto& o : obs_) {
+        if (!o.used || o.pending) continue;
+        bool hit = false;
+        if (o.composite) {
+            for (std::size_t i = 0; i < o.npaths; ++i)
+                if (o.paths[i].overlaps(p)) hit = true;
+        } else {
+            hit = o.path.overlaps(p);
+        }
+        if (!hit) continue;
+        // Change conditions (Core TS 1.2, 5.1.2): with gt / lt / st on a
+        // numeric resource, only a crossing or a step large enough counts.
+        if (!o.composite && o.path.depth() >= 3 && o.has_last) {
+            const auto at = dm_.effective_attributes(o.server, o.path);
+            if (at.gt.is_set() || at.lt.is_set() || at.st.is_set()) {
+                auto v = numeric_value(o);
+                if (v) {
+                    const double last = o.last_value;
+                    bool fire = false;
+                    if (at.st.is_set() && (*v - last >= at.st.value || last - *v >= at.st.value))
+                        fire = true;
+                    if (at.gt.is_set() && ((last > at.gt.value) != (*v > at.gt.value))) fire = true;
+                    if (at.lt.is_set() && ((last < at.lt.value) != (*v < at.lt.value))) fire = true;
+                    if (!fire) continue;
+                }
+            }
+        }
+        o.pending = true;
+    }
+}
+
+std::optional<double> client::numeric_value(const observation& o) noexcept {
+    if (o.composite || o.path.depth() < 3) return std::nullopt;
+    object* obj = dm_.find(o.path.object().value());
+    if (obj == nullptr) return std::nullopt;
+    std::optional<std::uint16_t> riid;
+    if (o.path.depth() == 4) riid = o.path.resource_instance().value();
+    auto r = obj->read(o.path.instance().value(), o.path.resource().value(), riid, scratch_);
+    if (!r) return std::nullopt;
+    switch (r->type()) {
+        case data_type::integer:
+        case data_type::unsigned_integer:
+        case data_type::float_:
+        case data_type::time: {
+            auto f = r->as_float();
+            if (!f) return std::nullopt;
+            return *f;
+        }
+        default:
+            return std::nullopt;
+    }
+}
+
+std::optional<time_ms> client::observation_due(const observation& o) const noexcept {
+    const auto at = dm_.effective_attributes(o.server, o.composite ? lwm2m::path() : o.path);
+    const time_ms pmin = at.pmin.is_set() ? time_ms{at.pmin.value} * 1000u : 0;
+    const time_ms pmax = at.pmax.is_set() ? time_ms{at.pmax.value} * 1000u : 0;
+    std::optional<time_ms> due;
+    if (o.pending) due = o.last_sent + pmin;
+    // pmax only when it is meaningful (pmax > 0 and not below pmin).
+    if (pmax > 0 && pmax >= pmin) {
+        const time_ms t = o.last_sent + pmax;
+        if (!due || t < *due) due = t;
+    }
+    return due;
+}
+
+void client::run_observations(time_ms now) noexcept {
+    for (auto& o : obs_) {
+        if (!o.used) continue;
+        auto due = observation_due(o);
+        if (!due || *due > now) continue;
+        account* a = find_account(o.server);
+        if (a == nullptr) {
+            if (o.server != 0) continue;
+        } else {
+            if (a->sleeping) {
+                wake(*a, now);
+                continue;
+            }
+            if (a->waking) continue;
+        }
+        (void)notify_one(o, now);
+    }
+}
+
+bool client::notify_one(observation& o, time_ms now) noexcept {
+    request_ctx ctx;
+    ctx.server = o.server;
+    dm_result r;
+    if (o.composite) {
+        r = dm_.encode_paths(ctx, std::span<const lwm2m::path>(o.paths.data(), o.npaths), o.format,
+                             std::nullopt, body_, scratch_);
+        if (r.code == status::changed) r.code = status::content;
+    } else {
+        r = dm_.read(ctx, o.path, o.format, body_, scratch_);
+    }
+    message n;
+    n.code = coap::code(static_cast<std::uint8_t>(r.code));
+    std::array<std::uint8_t, 8> storage{};
+    message_builder b(n, storage);
+    bytes_view body;
+    if (r.code == status::content) {
+        (void)b.add_uint(opt::content_format, static_cast<std::uint16_t>(r.format));
+        body = bytes_view(body_.data(), std::min(r.size, body_.size()));
+    }
+    auto s = coap_.notify(o.id, n, body, now);
+    o.pending = false;
+    o.last_sent = now;
+    if (auto v = numeric_value(o)) {
+        o.last_value = *v;
+        o.has_last = true;
+    }
+    // An error notification ends the observation (RFC 7641 3.2).
+    if (!s && s.error().code == errc::not_found) {
+        o.used = false;
+        return false;
+    }
+    if (r.code != status::content) {
+        coap_.end_observation(o.id);
+        o.used = false;
+    }
+    return s.has_value();
+}
+
+void client::drop_observation(coap::observation_id id) noexcept {
+    for (auto& o : obs_)
+        if (o.used && o.id == id) o.used = false;
+}
+
+void client::drop_observations(ssid server) noexcept {
+    for (auto& o : obs_) {
+        if (o.used && o.server == server) {
+            coap_.end_observation(o.id);
+            o.used = false;
+        }
+    }
+}
+
+}  // namespace sirocco::client
