@@ -1,0 +1,101 @@
+// Drives one sirocco::client::client (libs/client engine.hpp) over UDP:
+//  - open_transport events: parse the coap:// URI (server_uri.hpp), resolve
+//    the host with Asio's resolver, add the address as a peer of the
+//    runner's UDP socket (opened on first use, IPv4 or IPv6 as the address),
+//    then transport_open(); a failure at any step gives transport_failed()
+//    and the engine's retry procedure runs;
+//  - close_transport events: the server's peer is forgotten;
+//  - datagrams in -> on_receive(); timer -> on_timer();
+//  - after each call: every event goes to the application's handler (the
+//    open/close ones too, after the runner acted on them), every datagram of
+//    poll_transmit() to the socket, and the timer is re-armed from
+//    next_deadline().
+// Everything happens on the event loop's thread. sirocco-fleet runs many
+// runners on one event_loop: a runner holds one socket per address family
+// in use, one timer and the resolvers in flight; nothing global.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include <asio/ip/udp.hpp>
+
+#include "sirocco/base/result.hpp"
+#include "sirocco/client/engine.hpp"
+#include "sirocco/runtime/event_loop.hpp"
+#include "sirocco/runtime/udp_endpoint.hpp"
+
+namespace sirocco::runtime {
+
+class client_runner {
+  public:
+    using event_handler = std::function<void(const client::client_event&)>;
+    /// Bind address of the sockets the runner opens (tests, multi-homed
+    /// hosts); default: any address, any port.
+    struct options {
+        std::optional<asio::ip::address> bind_v4;
+        std::optional<asio::ip::address> bind_v6;
+    };
+
+    client_runner(event_loop& loop, client::client& c, event_handler on_event, options opts);
+    client_runner(event_loop& loop, client::client& c, event_handler on_event)
+        : client_runner(loop, c, std::move(on_event), options{}) {}
+    client_runner(const client_runner&) = delete;
+    client_runner& operator=(const client_runner&) = delete;
+    ~client_runner();
+
+    /// client::start(now) and the first pump. Errors: those of start().
+    result<void> start();
+
+    /// Runs `f(engine, now)` and then pumps: for the application's calls
+    /// (update, deregister, send, changed). Returns f's result.
+    template <class F>
+    auto with_engine(F&& f) {
+        auto r = f(client_, now());
+        pump();
+        return r;
+    }
+
+    /// Drains events and transmissions and re-arms the timer.
+    void pump();
+
+    client::client& engine() noexcept { return client_; }
+    event_loop& loop() noexcept { return loop_; }
+    /// The local address of the socket of `family_v6` (tests); nullopt when
+    /// not open.
+    std::optional<udp_address> local_address(bool v6 = false) const;
+    /// The server address a transport was opened to (tests, logs).
+    std::optional<udp_address> server_address(client::ssid s) const;
+
+  private:
+    struct server_link {
+        std::unique_ptr<asio::ip::udp::resolver> resolver;
+        std::optional<coap::peer_id> peer;
+        int family = 0;  // 4 or 6 once open
+        std::uint32_t generation = 0;
+    };
+    void handle_open(const client::client_event& ev);
+    void handle_close(client::ssid s);
+    void resolved(client::ssid s, std::uint32_t generation, const asio::ip::udp::endpoint& ep);
+    void fail(client::ssid s);
+    udp_endpoint* socket_for(bool v6);
+    udp_endpoint* socket_of(coap::peer_id p);
+    void on_datagram(coap::peer_id p, bytes_view b);
+
+    event_loop& loop_;
+    client::client& client_;
+    event_handler on_event_;
+    options opts_;
+    std::unique_ptr<udp_endpoint> v4_, v6_;
+    deadline_timer timer_;
+    std::map<client::ssid, server_link> links_;
+    std::array<std::uint8_t, coap::limits::max_pdu> tx_{};
+    bool pumping_ = false;
+    bool again_ = false;
+};
+
+}  // namespace sirocco::runtime

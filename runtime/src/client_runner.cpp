@@ -1,0 +1,183 @@
+#include "sirocco/runtime/client_runner.hpp"
+
+#include <string>
+
+#include <asio/post.hpp>
+
+#include "sirocco/runtime/server_uri.hpp"
+
+namespace sirocco::runtime {
+
+namespace {
+// Peer id ranges of the two sockets of a runner, so ids never collide.
+constexpr std::uint32_t v4_first_peer = 1;
+constexpr std::uint32_t v6_first_peer = 0x80000000u;
+}  // namespace
+
+client_runner::client_runner(event_loop& loop, client::client& c, event_handler on_event,
+                             options opts)
+    : loop_(loop),
+      client_(c),
+      on_event_(std::move(on_event)),
+      opts_(opts),
+      timer_(loop.io(), [this] {
+          client_.on_timer(now());
+          pump();
+      }) {}
+
+client_runner::~client_runner() {
+    for (auto& [s, l] : links_)
+        if (l.resolver) l.resolver->cancel();
+}
+
+result<void> client_runner::start() {
+    auto r = client_.start(now());
+    pump();
+    return r;
+}
+
+void client_runner::pump() {
+    // An event handler may call back into the engine (with_engine) and so
+    // into pump(): run the drain loop once, again if asked.
+    if (pumping_) {
+        again_ = true;
+        return;
+    }
+    pumping_ = true;
+    do {
+        again_ = false;
+        while (auto ev = client_.poll_event()) {
+            if (ev->kind == client::client_event_kind::open_transport)
+                handle_open(*ev);
+            else if (ev->kind == client::client_event_kind::close_transport)
+                handle_close(ev->server);
+            if (on_event_) on_event_(*ev);
+        }
+        while (auto tx = client_.poll_transmit(mutable_bytes(tx_.data(), tx_.size()))) {
+            udp_endpoint* s = socket_of(tx->peer);
+            // No socket for the peer: the transport was closed meanwhile; the
+            // datagram is lost as on a network and CoAP retransmits or gives up.
+            if (s != nullptr) (void)s->send(tx->peer, bytes_view(tx_.data(), tx->size));
+        }
+    } while (again_);
+    pumping_ = false;
+    timer_.arm(client_.next_deadline());
+}
+
+void client_runner::handle_open(const client::client_event& ev) {
+    client::ssid s = ev.server;
+    auto target = parse_udp_target(ev.uri);
+    auto& link = links_[s];
+    ++link.generation;
+    if (link.resolver) link.resolver->cancel();
+    if (link.peer) {
+        if (auto* sock = socket_of(*link.peer)) sock->peers().remove(*link.peer);
+        link.peer.reset();
+    }
+    if (!target) {
+        // Post so that the engine sees the failure after this event is handled.
+        asio::post(loop_.io(), [this, s] { fail(s); });
+        return;
+    }
+    link.resolver = std::make_unique<asio::ip::udp::resolver>(loop_.io());
+    std::uint32_t gen = link.generation;
+    link.resolver->async_resolve(target->host, std::to_string(target->port),
+                                 asio::ip::udp::resolver::numeric_service,
+                                 [this, s, gen](const std::error_code& ec,
+                                                const asio::ip::udp::resolver::results_type& res) {
+                                     if (ec == asio::error::operation_aborted) return;
+                                     auto it = links_.find(s);
+                                     if (it == links_.end() || it->second.generation != gen) return;
+                                     if (ec || res.empty()) {
+                                         fail(s);
+                                         return;
+                                     }
+                                     // Prefer IPv4 when both exist: the simplest path on hosts
+                                     // whose IPv6 is configured but not routed.
+                                     asio::ip::udp::endpoint chosen = res.begin()->endpoint();
+                                     for (const auto& e : res)
+                                         if (e.endpoint().address().is_v4()) {
+                                             chosen = e.endpoint();
+                                             break;
+                                         }
+                                     resolved(s, gen, chosen);
+                                 });
+}
+
+void client_runner::resolved(client::ssid s, std::uint32_t generation,
+                             const asio::ip::udp::endpoint& ep) {
+    auto& link = links_[s];
+    if (link.generation != generation) return;
+    bool v6 = ep.address().is_v6();
+    udp_endpoint* sock = socket_for(v6);
+    if (sock == nullptr) {
+        fail(s);
+        return;
+    }
+    coap::peer_id p = sock->peers().add(ep);
+    link.peer = p;
+    link.family = v6 ? 6 : 4;
+    auto r = client_.transport_open(s, p, coap::framing::datagram, now());
+    if (!r) {
+        sock->peers().remove(p);
+        link.peer.reset();
+    }
+    pump();
+}
+
+void client_runner::fail(client::ssid s) {
+    client_.transport_failed(s, now());
+    pump();
+}
+
+void client_runner::handle_close(client::ssid s) {
+    auto it = links_.find(s);
+    if (it == links_.end()) return;
+    if (it->second.resolver) it->second.resolver->cancel();
+    ++it->second.generation;
+    // Keep the peer until the engine has sent what it queued for it (the
+    // De-register ACK flow): forget it lazily, when the link is reopened.
+}
+
+udp_endpoint* client_runner::socket_for(bool v6) {
+    auto& slot = v6 ? v6_ : v4_;
+    if (slot && slot->is_open()) return slot.get();
+    slot = std::make_unique<udp_endpoint>(loop_.io(), v6 ? v6_first_peer : v4_first_peer);
+    asio::ip::address bind_addr =
+        v6 ? (opts_.bind_v6 ? *opts_.bind_v6 : asio::ip::address(asio::ip::address_v6::any()))
+           : (opts_.bind_v4 ? *opts_.bind_v4 : asio::ip::address(asio::ip::address_v4::any()));
+    auto r = slot->open(udp_address(bind_addr, 0),
+                        [this](coap::peer_id p, bytes_view b) { on_datagram(p, b); });
+    if (!r) {
+        slot.reset();
+        return nullptr;
+    }
+    return slot.get();
+}
+
+udp_endpoint* client_runner::socket_of(coap::peer_id p) {
+    udp_endpoint* s = p.value() >= v6_first_peer ? v6_.get() : v4_.get();
+    if (s == nullptr || !s->peers().address(p)) return nullptr;
+    return s;
+}
+
+void client_runner::on_datagram(coap::peer_id p, bytes_view b) {
+    (void)client_.on_receive(p, b, now());
+    pump();
+}
+
+std::optional<udp_address> client_runner::local_address(bool v6) const {
+    const auto& slot = v6 ? v6_ : v4_;
+    if (!slot || !slot->is_open()) return std::nullopt;
+    return slot->local_address();
+}
+
+std::optional<udp_address> client_runner::server_address(client::ssid s) const {
+    auto it = links_.find(s);
+    if (it == links_.end() || !it->second.peer) return std::nullopt;
+    const auto& slot = it->second.family == 6 ? v6_ : v4_;
+    if (!slot) return std::nullopt;
+    return slot->peers().address(*it->second.peer);
+}
+
+}  // namespace sirocco::runtime

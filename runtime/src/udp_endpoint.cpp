@@ -1,0 +1,70 @@
+#include "sirocco/runtime/udp_endpoint.hpp"
+
+#include <asio/buffer.hpp>
+
+namespace sirocco::runtime {
+
+udp_endpoint::udp_endpoint(asio::io_context& io, std::uint32_t first_peer_id)
+    : socket_(io), peers_(first_peer_id) {}
+
+udp_endpoint::~udp_endpoint() {
+    close();
+}
+
+result<void> udp_endpoint::open(const udp_address& local, receive_handler on_receive) {
+    std::error_code ec;
+    socket_.open(local.protocol(), ec);
+    if (!ec) socket_.bind(local, ec);
+    if (ec) {
+        socket_.close(ec);
+        return unexpected(errc::io_error, "cannot open or bind the UDP socket");
+    }
+    on_receive_ = std::move(on_receive);
+    arm_receive();
+    return {};
+}
+
+void udp_endpoint::close() noexcept {
+    std::error_code ec;
+    socket_.close(ec);
+}
+
+udp_address udp_endpoint::local_address() const {
+    std::error_code ec;
+    auto a = socket_.local_endpoint(ec);
+    return ec ? udp_address{} : a;
+}
+
+result<void> udp_endpoint::send(coap::peer_id p, bytes_view datagram) {
+    auto to = peers_.address(p);
+    if (!to) return unexpected(errc::not_found, "no such peer on this socket");
+    if (!socket_.is_open()) return unexpected(errc::io_error, "the UDP socket is closed");
+    std::error_code ec;
+    socket_.send_to(asio::buffer(datagram.data(), datagram.size()), *to, 0, ec);
+    if (ec) return unexpected(errc::io_error, "UDP send failed");
+    ++out_;
+    return {};
+}
+
+void udp_endpoint::arm_receive() {
+    socket_.async_receive_from(asio::buffer(buf_), from_,
+                               [this](const std::error_code& ec, std::size_t n) {
+                                   if (ec == asio::error::operation_aborted || !socket_.is_open())
+                                       return;
+                                   // Errors such as ICMP port unreachable (ECONNREFUSED) are
+                                   // reported on the next receive on Linux: nothing was received;
+                                   // keep listening.
+                                   if (!ec && n <= max_datagram) {
+                                       std::optional<coap::peer_id> p = peers_.find(from_);
+                                       if (!p && accept_unknown_) p = peers_.add(from_);
+                                       if (p) {
+                                           ++in_;
+                                           if (on_receive_)
+                                               on_receive_(*p, bytes_view(buf_.data(), n));
+                                       }
+                                   }
+                                   if (socket_.is_open()) arm_receive();
+                               });
+}
+
+}  // namespace sirocco::runtime
