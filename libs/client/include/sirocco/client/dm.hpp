@@ -92,6 +92,14 @@ public:
 
     lwm2m_version version() const noexcept { return version_; }
 
+    /// The content format for multi-value answers when the request has no
+    /// Accept (client_config::preferred_format): 0 (the default) means the
+    /// version's default, TLV (11542) for 1.0 and SenML CBOR (112) for 1.1
+    /// and 1.2. Single values default to text/plain (application/octet-
+    /// stream for Opaque) in every version.
+    void set_preferred_format(std::uint16_t f) noexcept { preferred_ = f; }
+    std::uint16_t preferred_format() const noexcept { return preferred_; }
+
     /// Registers an object (kept sorted by id). Errors: capacity_exceeded,
     /// invalid_argument (an object with that id exists, or its table is not
     /// sorted). The object must outlive the data model.
@@ -186,7 +194,13 @@ public:
     result<std::size_t> write_object_list(mutable_bytes out, std::uint16_t preferred_format) const noexcept;
 
 private:
+    /// The attributes attached exactly at `p` for `server`, or nullptr.
+    const codec::link::attributes* attached(ssid server, const lwm2m::path& p) const noexcept;
+    /// Drops the attributes of every server under `p` (an instance deleted).
+    void drop_attributes(const lwm2m::path& p) noexcept;
+
     lwm2m_version version_;
+    std::uint16_t preferred_ = 0;
     static_vector<object*, max_objects> objects_;
     static_vector<attribute_entry, max_attributes> attributes_;
     static_vector<lwm2m::path, max_pending_changes> pending_;
