@@ -19,5 +19,15 @@ def hex_bytes(text: str) -> bytes:
     return bytes.fromhex(''.join(out))
 
 if __name__ == '__main__':
-    data = hex_bytes(open(sys.argv[1]).read())
-    open(sys.argv[2], 'wb').write(data)
+    # hex2bin.py IN.hex OUT.bin, or hex2bin.py --into DIR IN.hex... (one
+    # process for a whole corpus: starting Python per file is the slow part)
+    if sys.argv[1] == '--into':
+        import os
+        out_dir = sys.argv[2]
+        for path in sys.argv[3:]:
+            name = os.path.basename(path).rsplit('.', 1)[0] + '.bin'
+            with open(os.path.join(out_dir, name), 'wb') as f:
+                f.write(hex_bytes(open(path).read()))
+    else:
+        data = hex_bytes(open(sys.argv[1]).read())
+        open(sys.argv[2], 'wb').write(data)
