@@ -1,7 +1,11 @@
 // The non-template part of stored_object (layout in stored_object.hpp).
 #include "sirocco/client/stored_object.hpp"
 
-namespace sirocco::client::stored_detail {
+#include <cstring>
+
+namespace sirocco::client {
+
+using namespace stored_detail;
 
 namespace {
 
@@ -109,21 +113,131 @@ std::size_t entry_size(const resource_def& r) noexcept {
     return 2u + value_size(r);
 }
 
-}  // namespace
-
 std::size_t index_of(const object_def& d, std::uint16_t rid) noexcept {
     const resource_def* r = d.find(rid);
     return r == nullptr ? d.resources.size() : static_cast<std::size_t>(r - d.resources.data());
 }
 
-result<lwm2m::value> read(const layout& l, const std::uint8_t* inst, const std::uint8_t* present,
-                          std::size_t index, std::optional<std::uint16_t> riid) noexcept {
-    const resource_def& r = l.def->resources[index];
+}  // namespace
+
+// ---- instances ---------------------------------------------------------------
+
+std::uint8_t* stored_object_base::find_slot(std::uint16_t iid) const noexcept {
+    for (std::size_t k = 0; k < count_; ++k)
+        if (load16(slot(k)) == iid) return slot(k);
+    return nullptr;
+}
+
+std::uint8_t* stored_object_base::locate(std::uint16_t iid, std::uint16_t rid,
+                                         std::size_t& index) const noexcept {
+    std::uint8_t* s = find_slot(iid);
+    index = index_of(def(), rid);
+    return (s == nullptr || index == def().resources.size()) ? nullptr : s;
+}
+
+std::uint16_t stored_object_base::instance_at(std::size_t k) const noexcept {
+    return k < count_ ? load16(slot(k)) : lwm2m::max_id;
+}
+
+result<std::uint16_t> stored_object_base::create_slot(std::optional<std::uint16_t> iid) noexcept {
+    if (count_ == max_) return unexpected(errc::capacity_exceeded, "no room for another instance");
+    std::uint16_t id = 0;
+    if (iid) {
+        if (*iid == lwm2m::max_id)
+            return unexpected(errc::invalid_argument, "instance id 65535 is reserved");
+        if (find_slot(*iid) != nullptr)
+            return unexpected(errc::invalid_argument, "the instance exists");
+        id = *iid;
+    } else {
+        while (find_slot(id) != nullptr)
+            ++id;  // at most max_ steps
+    }
+    std::size_t at = 0;
+    while (at < count_ && load16(slot(at)) < id)
+        ++at;
+    std::size_t sb = layout_->slot_bytes;
+    std::memmove(slot(at + 1), slot(at), (count_ - at) * sb);
+    std::memset(slot(at), 0, sb);
+    store16(slot(at), id);
+    ++count_;
+    return id;
+}
+
+bool stored_object_base::remove_slot(std::uint16_t iid) noexcept {
+    for (std::size_t k = 0; k < count_; ++k) {
+        if (load16(slot(k)) != iid) continue;
+        std::memmove(slot(k), slot(k + 1), (count_ - k - 1) * layout_->slot_bytes);
+        --count_;
+        return true;
+    }
+    return false;
+}
+
+result<std::uint16_t> stored_object_base::add_instance(std::optional<std::uint16_t> iid) noexcept {
+    auto r = create_slot(iid);
+    if (r) instances_changed();
+    return r;
+}
+
+result<void> stored_object_base::remove_instance(std::uint16_t iid) noexcept {
+    if (!remove_slot(iid)) return unexpected(errc::not_found, "no such object instance");
+    instances_changed();
+    return {};
+}
+
+result<std::uint16_t> stored_object_base::create(std::optional<std::uint16_t> iid) noexcept {
+    return create_slot(iid);
+}
+
+status stored_object_base::remove(std::uint16_t iid) noexcept {
+    return remove_slot(iid) ? status::deleted : status::not_found;
+}
+
+// ---- values -------------------------------------------------------------------
+
+bool stored_object_base::has_resource(std::uint16_t iid, std::uint16_t rid) const noexcept {
+    std::size_t index;
+    const std::uint8_t* s = locate(iid, rid, index);
+    if (s == nullptr) return false;
+    const resource_def& r = def().resources[index];
+    return r.mandatory || r.type == data_type::none || present_bit(s + 2, index);
+}
+
+void stored_object_base::mark_present(std::uint16_t iid, std::uint16_t rid) noexcept {
+    std::size_t index;
+    if (std::uint8_t* s = locate(iid, rid, index)) set_present(s + 2, index, true);
+}
+
+std::size_t stored_object_base::resource_instance_count(std::uint16_t iid,
+                                                        std::uint16_t rid) const noexcept {
+    std::size_t index;
+    const std::uint8_t* s = locate(iid, rid, index);
+    if (s == nullptr) return 0;
+    const resource_def& r = def().resources[index];
+    if (!r.multiple || r.type == data_type::none) return 0;
+    return s[2 + layout_->present_bytes + layout_->offsets[index]];
+}
+
+std::uint16_t stored_object_base::resource_instance_at(std::uint16_t iid, std::uint16_t rid,
+                                                       std::size_t k) const noexcept {
+    if (k >= resource_instance_count(iid, rid)) return lwm2m::max_id;
+    std::size_t index;
+    const std::uint8_t* s = locate(iid, rid, index);
+    const std::uint8_t* p = s + 2 + layout_->present_bytes + layout_->offsets[index];
+    return load16(p + 1 + k * entry_size(def().resources[index]));
+}
+
+result<lwm2m::value> stored_object_base::get_value(
+    std::uint16_t iid, std::uint16_t rid, std::optional<std::uint16_t> riid) const noexcept {
+    std::size_t index;
+    const std::uint8_t* s = locate(iid, rid, index);
+    if (s == nullptr) return unexpected(errc::not_found, "no such instance or resource");
+    const resource_def& r = def().resources[index];
     if (r.type == data_type::none)
         return unexpected(errc::not_allowed, "executable resources have no value");
-    if (!r.mandatory && !present_bit(present, index))
+    if (!r.mandatory && !present_bit(s + 2, index))
         return unexpected(errc::not_found, "resource not set");
-    const std::uint8_t* p = inst + l.offsets[index];
+    const std::uint8_t* p = s + 2 + layout_->present_bytes + layout_->offsets[index];
     if (!r.multiple) {
         if (riid) return unexpected(errc::not_found, "a single resource has no resource instances");
         return decode(r, p);
@@ -139,14 +253,21 @@ result<lwm2m::value> read(const layout& l, const std::uint8_t* inst, const std::
     return unexpected(errc::not_found, "no such resource instance");
 }
 
-status write(const layout& l, std::uint8_t* inst, std::uint8_t* present, std::size_t index,
-             std::optional<std::uint16_t> riid, const lwm2m::value& v, bool* differs) noexcept {
-    const resource_def& r = l.def->resources[index];
+result<lwm2m::value> stored_object_base::read(std::uint16_t iid, std::uint16_t rid,
+                                              std::optional<std::uint16_t> riid,
+                                              mutable_bytes) noexcept {
+    return get_value(iid, rid, riid);
+}
+
+status stored_object_base::store(std::uint8_t* s, std::size_t index,
+                                 std::optional<std::uint16_t> riid, const lwm2m::value& v,
+                                 bool& differs) noexcept {
+    const resource_def& r = def().resources[index];
     if (r.type == data_type::none) return status::method_not_allowed;
     auto c = v.convert(r.type);
     if (!c) return status::bad_request;
     if (is_bytes_type(r.type) && c->opaque().size() > r.max_size) return status::bad_request;
-    std::uint8_t* p = inst + l.offsets[index];
+    std::uint8_t* p = s + 2 + layout_->present_bytes + layout_->offsets[index];
     std::uint8_t* target = nullptr;
     if (!r.multiple) {
         if (riid) return status::bad_request;
@@ -166,49 +287,72 @@ status write(const layout& l, std::uint8_t* inst, std::uint8_t* present, std::si
             store16(at, *riid);
             p[0] = static_cast<std::uint8_t>(n + 1);
             target = at + 2;
-            *differs = true;
+            differs = true;
         }
     }
-    if (encode(r, *c, target)) *differs = true;
-    if (!present_bit(present, index)) *differs = true;
-    set_present(present, index, true);
+    if (encode(r, *c, target)) differs = true;
+    if (!present_bit(s + 2, index)) differs = true;
+    set_present(s + 2, index, true);
     return status::changed;
 }
 
-std::size_t ri_count(const layout& l, const std::uint8_t* inst, std::size_t index) noexcept {
-    const resource_def& r = l.def->resources[index];
-    if (!r.multiple || r.type == data_type::none) return 0;
-    return inst[l.offsets[index]];
+status stored_object_base::write(std::uint16_t iid, std::uint16_t rid,
+                                 std::optional<std::uint16_t> riid,
+                                 const lwm2m::value& v) noexcept {
+    std::size_t index;
+    std::uint8_t* s = locate(iid, rid, index);
+    if (s == nullptr) return status::not_found;
+    bool differs = false;
+    return store(s, index, riid, v, differs);
 }
 
-std::uint16_t ri_at(const layout& l, const std::uint8_t* inst, std::size_t index,
-                    std::size_t k) noexcept {
-    const resource_def& r = l.def->resources[index];
-    if (k >= ri_count(l, inst, index)) return lwm2m::max_id;
-    return load16(inst + l.offsets[index] + 1 + k * entry_size(r));
+result<void> stored_object_base::set_value(std::uint16_t iid, std::uint16_t rid,
+                                           const lwm2m::value& v,
+                                           std::optional<std::uint16_t> riid) noexcept {
+    std::size_t index;
+    std::uint8_t* s = locate(iid, rid, index);
+    if (s == nullptr) return unexpected(errc::not_found, "no such instance or resource");
+    bool differs = false;
+    if (store(s, index, riid, v, differs) != status::changed)
+        return unexpected(errc::out_of_range, "the value does not fit the resource");
+    if (differs) changed(iid, rid);
+    return {};
 }
 
-void clear(const layout& l, std::uint8_t* inst, std::uint8_t* present, std::size_t index) noexcept {
-    const resource_def& r = l.def->resources[index];
+status stored_object_base::clear_resource(std::uint16_t iid, std::uint16_t rid) noexcept {
+    std::size_t index;
+    std::uint8_t* s = locate(iid, rid, index);
+    if (s == nullptr) return status::not_found;
+    const resource_def& r = def().resources[index];
     std::size_t size = slot_size(r);
-    if (size != 0) std::memset(inst + l.offsets[index], 0, size);
-    set_present(present, index, false);
+    if (size != 0) std::memset(s + 2 + layout_->present_bytes + layout_->offsets[index], 0, size);
+    set_present(s + 2, index, false);
+    return status::deleted;
 }
 
-bool remove_ri(const layout& l, std::uint8_t* inst, std::size_t index,
-               std::uint16_t riid) noexcept {
-    const resource_def& r = l.def->resources[index];
-    if (!r.multiple || r.type == data_type::none) return false;
-    std::uint8_t* p = inst + l.offsets[index];
-    std::size_t n = p[0], es = entry_size(r);
-    for (std::size_t k = 0; k < n; ++k) {
-        std::uint8_t* e = p + 1 + k * es;
-        if (load16(e) != riid) continue;
-        std::memmove(e, e + es, (n - k - 1) * es);
-        p[0] = static_cast<std::uint8_t>(n - 1);
-        return true;
+void stored_object_base::clear_value(std::uint16_t iid, std::uint16_t rid) noexcept {
+    if (clear_resource(iid, rid) == status::deleted) changed(iid, rid);
+}
+
+result<void> stored_object_base::remove_value(std::uint16_t iid, std::uint16_t rid,
+                                              std::uint16_t riid) noexcept {
+    std::size_t index;
+    std::uint8_t* s = locate(iid, rid, index);
+    if (s != nullptr && def().resources[index].multiple &&
+        def().resources[index].type != data_type::none) {
+        const resource_def& r = def().resources[index];
+        std::uint8_t* p = s + 2 + layout_->present_bytes + layout_->offsets[index];
+        std::size_t n = p[0], es = entry_size(r);
+        for (std::size_t k = 0; k < n; ++k) {
+            std::uint8_t* e = p + 1 + k * es;
+            if (load16(e) != riid) continue;
+            std::memmove(e, e + es, (n - k - 1) * es);
+            p[0] = static_cast<std::uint8_t>(n - 1);
+            changed(iid, rid);
+            return {};
+        }
     }
-    return false;
+    return unexpected(errc::not_found, "no such resource instance");
 }
 
-}  // namespace sirocco::client::stored_detail
+}  // namespace sirocco::client

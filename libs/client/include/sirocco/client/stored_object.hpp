@@ -27,7 +27,13 @@
 //   - one `present` bit per resource (rounded up to bytes), plus the 2-byte
 //     instance id (instances are kept sorted by id; a count says how many).
 // bytes_per_instance gives the total; sizeof(stored_object<D, N>) is
-// N * bytes_per_instance + 4 words (vtable, def, listener, count).
+// N * bytes_per_instance + 7 words (vtable, def, listener, layout, storage
+// pointer, sizes and count).
+//
+// Code size: every operation is implemented once, in stored_object_base
+// (stored_object.cpp); the template only reserves the storage and computes
+// the offsets at compile time, so a new object adds its constant table and
+// its own hooks, not another copy of the storage code.
 //
 // Presence: mandatory and executable resources are always present; an
 // optional resource is present once a value was written (by a server or by
@@ -71,26 +77,12 @@ constexpr std::size_t slot_size(const resource_def& r) noexcept {
     return value_size(r);
 }
 
-/// Non-template engine of stored_object: works on one instance's bytes,
-/// given the table and the offsets. Keeps the template thin so that each
-/// object adds little code (stored_object.cpp).
+/// Where things are in one instance's bytes: [iid:2][present bits][values].
 struct layout {
-    const object_def* def;
     const std::uint16_t* offsets;  ///< per resource index, into the value area
-    std::size_t value_bytes;       ///< size of the value area
+    std::uint16_t present_bytes;
+    std::uint16_t slot_bytes;  ///< whole instance
 };
-
-result<lwm2m::value> read(const layout& l, const std::uint8_t* inst, const std::uint8_t* present,
-                          std::size_t index, std::optional<std::uint16_t> riid) noexcept;
-status write(const layout& l, std::uint8_t* inst, std::uint8_t* present, std::size_t index,
-             std::optional<std::uint16_t> riid, const lwm2m::value& v, bool* differs) noexcept;
-std::size_t ri_count(const layout& l, const std::uint8_t* inst, std::size_t index) noexcept;
-std::uint16_t ri_at(const layout& l, const std::uint8_t* inst, std::size_t index,
-                    std::size_t k) noexcept;
-void clear(const layout& l, std::uint8_t* inst, std::uint8_t* present, std::size_t index) noexcept;
-bool remove_ri(const layout& l, std::uint8_t* inst, std::size_t index, std::uint16_t riid) noexcept;
-/// Index of resource `rid` in the table, or the table size.
-std::size_t index_of(const object_def& d, std::uint16_t rid) noexcept;
 
 }  // namespace stored_detail
 
@@ -110,215 +102,114 @@ struct stored_layout {
     }();
     static constexpr std::size_t value_bytes = offsets[resource_count];
     static constexpr std::size_t present_bytes = (resource_count + 7) / 8;
+    static constexpr std::size_t slot_bytes =
+        (2 + present_bytes + value_bytes + 1) & ~std::size_t{1};
+    static constexpr stored_detail::layout value{offsets.data(),
+                                                 static_cast<std::uint16_t>(present_bytes),
+                                                 static_cast<std::uint16_t>(slot_bytes)};
     static_assert(validate_def(Def), "resources must be sorted by id without duplicates");
-    static_assert(value_bytes < 65536, "an instance must fit 64 KiB");
+    static_assert(slot_bytes < 65536, "an instance must fit 64 KiB");
 };
 
-/// Generic object with engine-managed storage for `MaxInstances` instances
-/// of `Def` (see the header comment for the layout). Thread-compatible like
-/// every object: called from the engine's calls only.
-template <const object_def& Def, std::size_t MaxInstances>
-class stored_object : public object {
-    using L = stored_layout<Def>;
-    struct slot {
-        std::uint16_t iid;
-        std::uint8_t present[L::present_bytes == 0 ? 1 : L::present_bytes];
-        std::uint8_t values[L::value_bytes == 0 ? 1 : L::value_bytes];
-    };
-
+/// The storage engine of every stored_object: all the code, once. Use
+/// stored_object<Def, N> below, which gives it its storage.
+class stored_object_base : public object {
   public:
-    static constexpr std::size_t max_instances = MaxInstances;
-    /// Bytes of storage per instance: values + presence bits + 2-byte id
-    /// (+ 1 byte of padding when that sum is odd).
-    static constexpr std::size_t bytes_per_instance = sizeof(slot);
-
-    constexpr stored_object() noexcept : object(Def) {}
-
     // ---- C++ API for the application -------------------------------------
 
     /// Creates instance `iid` (or the lowest free id) locally. Errors:
-    /// capacity_exceeded (all MaxInstances in use), invalid_argument (the id
+    /// capacity_exceeded (every instance in use), invalid_argument (the id
     /// exists, or is 65535). Reports the new instance (instances_changed()).
-    result<std::uint16_t> add_instance(std::optional<std::uint16_t> iid = std::nullopt) noexcept {
-        auto r = create_slot(iid);
-        if (r) instances_changed();
-        return r;
-    }
+    result<std::uint16_t> add_instance(std::optional<std::uint16_t> iid = std::nullopt) noexcept;
     /// Removes instance `iid` locally. Errors: not_found.
-    result<void> remove_instance(std::uint16_t iid) noexcept {
-        if (!remove_slot(iid)) return unexpected(errc::not_found, "no such object instance");
-        instances_changed();
-        return {};
-    }
+    result<void> remove_instance(std::uint16_t iid) noexcept;
 
     /// Sets a local value (converted to the table type), marks the resource
     /// present, and reports the change (object::changed()) when the value
     /// differs. `riid` addresses a resource instance of a multiple resource
     /// (added when new). Errors: not_found (no instance or resource),
-    /// type_mismatch (no lossless conversion), out_of_range (too long,
-    /// multiple resource full, riid given for a single resource).
+    /// out_of_range (no lossless conversion to the table type, too long,
+    /// multiple resource full, riid given for a single resource or missing
+    /// for a multiple one, executable resource).
     result<void> set_value(std::uint16_t iid, std::uint16_t rid, const lwm2m::value& v,
-                           std::optional<std::uint16_t> riid = std::nullopt) noexcept {
-        auto* s = find_slot(iid);
-        std::size_t idx = stored_detail::index_of(Def, rid);
-        if (s == nullptr || idx == L::resource_count)
-            return unexpected(errc::not_found, "no such instance or resource");
-        bool differs = false;
-        status st = stored_detail::write(layout(), s->values, s->present, idx, riid, v, &differs);
-        if (st == status::changed) {
-            if (differs) changed(iid, rid);
-            return {};
-        }
-        if (st == status::not_found) return unexpected(errc::not_found, "no such resource");
-        return unexpected(errc::out_of_range, "value does not fit the resource");
-    }
-    /// Reads a stored value (points into this object's storage, valid until
-    /// the next change of that resource). Errors as read().
-    result<lwm2m::value> get_value(
-        std::uint16_t iid, std::uint16_t rid,
-        std::optional<std::uint16_t> riid = std::nullopt) const noexcept {
-        const auto* s = find_slot(iid);
-        std::size_t idx = stored_detail::index_of(Def, rid);
-        if (s == nullptr || idx == L::resource_count)
-            return unexpected(errc::not_found, "no such instance or resource");
-        return stored_detail::read(layout(), s->values, s->present, idx, riid);
-    }
+                           std::optional<std::uint16_t> riid = std::nullopt) noexcept;
+    /// Reads a stored value; String/Opaque/Corelnk point into this object's
+    /// storage, valid until that resource changes. Errors as read().
+    result<lwm2m::value> get_value(std::uint16_t iid, std::uint16_t rid,
+                                   std::optional<std::uint16_t> riid = std::nullopt) const noexcept;
     /// Makes an optional resource absent (a multiple one loses its
     /// instances) and reports the change. Unknown ids are ignored.
-    void clear_value(std::uint16_t iid, std::uint16_t rid) noexcept {
-        auto* s = find_slot(iid);
-        std::size_t idx = stored_detail::index_of(Def, rid);
-        if (s == nullptr || idx == L::resource_count) return;
-        stored_detail::clear(layout(), s->values, s->present, idx);
-        changed(iid, rid);
-    }
+    void clear_value(std::uint16_t iid, std::uint16_t rid) noexcept;
     /// Removes one resource instance locally. Errors: not_found.
-    result<void> remove_value(std::uint16_t iid, std::uint16_t rid, std::uint16_t riid) noexcept {
-        auto* s = find_slot(iid);
-        std::size_t idx = stored_detail::index_of(Def, rid);
-        if (s == nullptr || idx == L::resource_count ||
-            !stored_detail::remove_ri(layout(), s->values, idx, riid))
-            return unexpected(errc::not_found, "no such resource instance");
-        changed(iid, rid);
-        return {};
-    }
+    result<void> remove_value(std::uint16_t iid, std::uint16_t rid, std::uint16_t riid) noexcept;
+
+    /// Instances this object can hold.
+    std::size_t capacity() const noexcept { return max_; }
 
     // ---- object interface --------------------------------------------------
 
     std::size_t instance_count() const noexcept override { return count_; }
-    std::uint16_t instance_at(std::size_t k) const noexcept override {
-        return k < count_ ? slots_[k].iid : lwm2m::max_id;
-    }
-    bool has_resource(std::uint16_t iid, std::uint16_t rid) const noexcept override {
-        const auto* s = find_slot(iid);
-        std::size_t idx = stored_detail::index_of(Def, rid);
-        if (s == nullptr || idx == L::resource_count) return false;
-        const resource_def& r = Def.resources[idx];
-        if (r.mandatory || r.type == data_type::none) return true;
-        return (s->present[idx / 8] & (1u << (idx % 8))) != 0;
-    }
+    std::uint16_t instance_at(std::size_t k) const noexcept override;
+    bool has_resource(std::uint16_t iid, std::uint16_t rid) const noexcept override;
     std::size_t resource_instance_count(std::uint16_t iid,
-                                        std::uint16_t rid) const noexcept override {
-        const auto* s = find_slot(iid);
-        std::size_t idx = stored_detail::index_of(Def, rid);
-        if (s == nullptr || idx == L::resource_count) return 0;
-        return stored_detail::ri_count(layout(), s->values, idx);
-    }
+                                        std::uint16_t rid) const noexcept override;
     std::uint16_t resource_instance_at(std::uint16_t iid, std::uint16_t rid,
-                                       std::size_t k) const noexcept override {
-        const auto* s = find_slot(iid);
-        std::size_t idx = stored_detail::index_of(Def, rid);
-        if (s == nullptr || idx == L::resource_count) return lwm2m::max_id;
-        return stored_detail::ri_at(layout(), s->values, idx, k);
-    }
+                                       std::size_t k) const noexcept override;
     result<lwm2m::value> read(std::uint16_t iid, std::uint16_t rid,
-                              std::optional<std::uint16_t> riid, mutable_bytes) noexcept override {
-        return get_value(iid, rid, riid);
-    }
+                              std::optional<std::uint16_t> riid,
+                              mutable_bytes scratch) noexcept override;
     status write(std::uint16_t iid, std::uint16_t rid, std::optional<std::uint16_t> riid,
-                 const lwm2m::value& v) noexcept override {
-        auto* s = find_slot(iid);
-        std::size_t idx = stored_detail::index_of(Def, rid);
-        if (s == nullptr || idx == L::resource_count) return status::not_found;
-        bool differs = false;
-        return stored_detail::write(layout(), s->values, s->present, idx, riid, v, &differs);
-    }
-    status clear_resource(std::uint16_t iid, std::uint16_t rid) noexcept override {
-        auto* s = find_slot(iid);
-        std::size_t idx = stored_detail::index_of(Def, rid);
-        if (s == nullptr || idx == L::resource_count) return status::not_found;
-        stored_detail::clear(layout(), s->values, s->present, idx);
-        return status::deleted;
-    }
-    result<std::uint16_t> create(std::optional<std::uint16_t> iid) noexcept override {
-        return create_slot(iid);
-    }
-    status remove(std::uint16_t iid) noexcept override {
-        return remove_slot(iid) ? status::deleted : status::not_found;
-    }
+                 const lwm2m::value& v) noexcept override;
+    status clear_resource(std::uint16_t iid, std::uint16_t rid) noexcept override;
+    result<std::uint16_t> create(std::optional<std::uint16_t> iid) noexcept override;
+    status remove(std::uint16_t iid) noexcept override;
 
   protected:
+    stored_object_base(const object_def& d, const stored_detail::layout& l, std::uint8_t* storage,
+                       std::uint16_t max_instances) noexcept
+        : object(d), layout_(&l), storage_(storage), max_(max_instances) {}
+    ~stored_object_base() = default;
+
     /// Marks a resource present without a value change (for resources a
     /// subclass serves from read(), e.g. a clock).
-    void mark_present(std::uint16_t iid, std::uint16_t rid) noexcept {
-        auto* s = find_slot(iid);
-        std::size_t idx = stored_detail::index_of(Def, rid);
-        if (s != nullptr && idx < L::resource_count)
-            s->present[idx / 8] =
-                static_cast<std::uint8_t>(s->present[idx / 8] | (1u << (idx % 8)));
-    }
+    void mark_present(std::uint16_t iid, std::uint16_t rid) noexcept;
 
   private:
-    static constexpr stored_detail::layout layout() noexcept {
-        return {&Def, L::offsets.data(), L::value_bytes};
-    }
-    slot* find_slot(std::uint16_t iid) noexcept {
-        for (std::size_t k = 0; k < count_; ++k)
-            if (slots_[k].iid == iid) return &slots_[k];
-        return nullptr;
-    }
-    const slot* find_slot(std::uint16_t iid) const noexcept {
-        for (std::size_t k = 0; k < count_; ++k)
-            if (slots_[k].iid == iid) return &slots_[k];
-        return nullptr;
-    }
-    result<std::uint16_t> create_slot(std::optional<std::uint16_t> iid) noexcept {
-        if (count_ == MaxInstances)
-            return unexpected(errc::capacity_exceeded, "no room for another instance");
-        std::uint16_t id = 0;
-        if (iid) {
-            if (*iid == lwm2m::max_id)
-                return unexpected(errc::invalid_argument, "instance id 65535 is reserved");
-            if (find_slot(*iid) != nullptr)
-                return unexpected(errc::invalid_argument, "instance exists");
-            id = *iid;
-        } else {
-            while (find_slot(id) != nullptr)
-                ++id;  // at most MaxInstances steps
-        }
-        std::size_t at = 0;
-        while (at < count_ && slots_[at].iid < id)
-            ++at;
-        for (std::size_t k = count_; k > at; --k)
-            slots_[k] = slots_[k - 1];
-        slots_[at] = slot{};
-        slots_[at].iid = id;
-        ++count_;
-        return id;
-    }
-    bool remove_slot(std::uint16_t iid) noexcept {
-        for (std::size_t k = 0; k < count_; ++k) {
-            if (slots_[k].iid != iid) continue;
-            for (std::size_t j = k + 1; j < count_; ++j)
-                slots_[j - 1] = slots_[j];
-            --count_;
-            return true;
-        }
-        return false;
-    }
+    std::uint8_t* slot(std::size_t k) const noexcept { return storage_ + k * layout_->slot_bytes; }
+    std::uint8_t* find_slot(std::uint16_t iid) const noexcept;
+    /// Slot of `iid` and index of `rid` in the table; nullptr when unknown.
+    std::uint8_t* locate(std::uint16_t iid, std::uint16_t rid, std::size_t& index) const noexcept;
+    status store(std::uint8_t* s, std::size_t index, std::optional<std::uint16_t> riid,
+                 const lwm2m::value& v, bool& differs) noexcept;
+    result<std::uint16_t> create_slot(std::optional<std::uint16_t> iid) noexcept;
+    bool remove_slot(std::uint16_t iid) noexcept;
 
-    std::array<slot, MaxInstances> slots_{};
-    std::size_t count_ = 0;
+    const stored_detail::layout* layout_;
+    std::uint8_t* storage_;
+    std::uint16_t max_;
+    std::uint16_t count_ = 0;
+};
+
+/// Generic object with engine-managed storage for `MaxInstances` instances
+/// of `Def` (see the header comment for the layout). Thread-compatible like
+/// every object: called from the engine's calls only. Not copyable (the
+/// base points at the storage member).
+template <const object_def& Def, std::size_t MaxInstances>
+class stored_object : public stored_object_base {
+    using L = stored_layout<Def>;
+    static_assert(MaxInstances >= 1 && MaxInstances < 65535);
+
+  public:
+    static constexpr std::size_t max_instances = MaxInstances;
+    /// Bytes of storage per instance: 2-byte id + presence bits + values,
+    /// rounded up to even.
+    static constexpr std::size_t bytes_per_instance = L::slot_bytes;
+
+    stored_object() noexcept
+        : stored_object_base(Def, L::value, storage_, static_cast<std::uint16_t>(MaxInstances)) {}
+
+  private:
+    alignas(2) std::uint8_t storage_[MaxInstances * L::slot_bytes] = {};
 };
 
 }  // namespace sirocco::client
