@@ -1,5 +1,7 @@
-// LwM2M CBOR (11544) and CBOR (60): the Core TS vectors, the legal
-// encodings peers send, the 11543/11544 swap, errors.
+// LwM2M CBOR (11544) and CBOR (60): our vectors modelled on the Core TS 1.2
+// LwM2M CBOR format (no reproduction of the spec's own examples was found to
+// verify them against, see their files), the legal encodings peers send, the
+// 11543/11544 swap, errors.
 #include "cbor_test_support.hpp"
 
 namespace sirocco::codec::test {

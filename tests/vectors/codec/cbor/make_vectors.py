@@ -55,8 +55,13 @@ def dumps(obj):
     return cbor2.dumps(obj, default=default)
 
 
-def write(name, comment, obj=None, raw=None):
+def write(name, comment, obj=None, raw=None, published=None):
     data = raw if raw is not None else dumps(obj)
+    if published is not None:
+        # The bytes of an independent reproduction of the OMA example: the
+        # diagnostic notation above must give exactly them.
+        want = bytes.fromhex(published.replace(" ", ""))
+        assert data == want, (name, data.hex(), want.hex())
     lines = ["# " + l if l else "#" for l in comment.strip("\n").split("\n")]
     hexs = data.hex()
     body = [hexs[i:i + 64] for i in range(0, len(hexs), 64)]
@@ -83,16 +88,29 @@ DEVICE_SENML = [
     {0: "16", 3: "U"},
 ]
 
+# Published bytes: Leshan's AbstractSenMLTest.givenSenMLCborExample() (see below).
+DEVICE_SENML_PUBLISHED = (
+    "90a321652f332f302f00613003744f70656e204d6f62696c6520416c6c69616e6365a200613103764c696768747765696768"
+    "74204d324d20436c69656e74a20061320369333435303030313233a20061330363312e30a20063362f300201a20063362f310205a20063372f"
+    "3002190ed8a20063372f3102191388a20063382f3002187da20063382f3102190384a2006139021864a200623130020fa2006431312f300200"
+    "a200623133021a5182428fa20062313403662b30323a3030a200623136036155")
+
 write("senml_device_read", """
-SenML CBOR (112): Read /3/0, the Device object instance of the example of
-OMA-TS-LightweightM2M_Core-V1_1 section 7.4.5 (SenML JSON) in its CBOR form
-(section 7.4.6; RFC 8428 section 6 integer labels: bn -2, n 0, v 2, vs 3).
+SenML CBOR (112): Read /3/0, the Device object instance example of
+OMA-TS-LightweightM2M_Core-V1_1-20180710-A (Table 7.4.4-2, SenML; RFC 8428
+section 6 integer labels: bn -2, n 0, v 2, vs 3). SPEC EXAMPLE, VERIFIED byte
+for byte (make_vectors.py asserts it) against two independent reproductions:
+eclipse-wakaama/wakaama tests/senml_cbor_tests.c senml_cbor_test_1 ("From
+Table 7.4.4-2 in OMA-TS-LightweightM2M_Core-V1_1-20180710-A") and
+eclipse-leshan/leshan leshan-lwm2m-core/src/test/java/org/eclipse/leshan/core/
+senml/cbor/AbstractSenMLTest.java givenSenMLCborExample(). The OMA text itself
+could not be read here. Our encoder writes exactly these bytes.
 [{-2: "/3/0/", 0: "0", 3: "Open Mobile Alliance"}, {0: "1", 3: "Lightweight M2M Client"},
  {0: "2", 3: "345000123"}, {0: "3", 3: "1.0"}, {0: "6/0", 2: 1}, {0: "6/1", 2: 5},
  {0: "7/0", 2: 3800}, {0: "7/1", 2: 5000}, {0: "8/0", 2: 125}, {0: "8/1", 2: 900},
  {0: "9", 2: 100}, {0: "10", 2: 15}, {0: "11/0", 2: 0}, {0: "13", 2: 1367491215},
  {0: "14", 3: "+02:00"}, {0: "16", 3: "U"}]
-""", DEVICE_SENML)
+""", DEVICE_SENML, published=DEVICE_SENML_PUBLISHED)
 
 DEVICE_INST = {
     0: "Open Mobile Alliance", 1: "Lightweight M2M Client", 2: "345000123", 3: "1.0",
@@ -101,10 +119,12 @@ DEVICE_INST = {
 }
 write("lwm2m_device_read", """
 LwM2M CBOR (11544): Read /3/0, the same Device object instance as
-senml_device_read.hex, in the nested-map form of
-OMA-TS-LightweightM2M_Core-V1_2 section 7.4.7 (keys are path ids from the
-root; Current Time (13, Time) as tag 1 + integer, the CBOR mapping of
-section 7.4.3).
+senml_device_read.hex, as OUR encoder writes it in the nested-map form of the
+"LwM2M CBOR" format of OMA-TS-LightweightM2M_Core-V1_2 (keys are path ids
+from the root; Current Time (13, Time) as tag 1 + integer, as for CBOR (60)).
+MODELLED ON the spec, NOT VERIFIED: no reproduction of the Core TS 1.2 LwM2M
+CBOR examples was found (searched Leshan, wakaama, Anjay, Anjay Lite, Zephyr),
+and the OMA text could not be read here.
 {3: {0: {0: "Open Mobile Alliance", 1: "Lightweight M2M Client", 2: "345000123", 3: "1.0",
          6: {0: 1, 1: 5}, 7: {0: 3800, 1: 5000}, 8: {0: 125, 1: 900}, 9: 100, 10: 15,
          11: {0: 0}, 13: 1(1367491215), 14: "+02:00", 16: "U"}}}
@@ -112,40 +132,81 @@ section 7.4.3).
 
 write("senml_multi_read", """
 SenML CBOR (112): Read /3/0/7 (Power Source Voltage, a multiple-instance
-resource), Core TS 1.1 section 7.4.6: bn is the resource, n the instance id.
+resource): bn is the resource, n the instance id. OURS, not a spec example
+(the same records as Leshan's LwM2mNodeDecoderTest
+senml_json_decode_multiple_resource, there in SenML JSON).
 [{-2: "/3/0/7/", 0: "0", 2: 3800}, {0: "1", 2: 5000}]
 """, [{-2: "/3/0/7/", 0: "0", 2: 3800}, {0: "1", 2: 5000}])
 
 write("lwm2m_multi_read", """
-LwM2M CBOR (11544): Read /3/0/7, Core TS 1.2 section 7.4.7; the three ids
-of the single-child chain in one array key.
+LwM2M CBOR (11544): Read /3/0/7 as our encoder writes it: the three ids of
+the single-child chain in one array key (Core TS 1.2 "LwM2M CBOR" allows an
+array of ids as a key). OURS, NOT VERIFIED against a spec example.
 {[3, 0, 7]: {0: 3800, 1: 5000}}
 """, raw=bytes.fromhex("a1") + dumps([3, 0, 7]) + dumps({0: 3800, 1: 5000}))
 
+# Core TS 1.1 Table 7.4.4-7: the response to the Read-Composite of Table 7.4.4-6.
+COMPOSITE_SPEC = [{0: "/3/0/0", 3: "Open Mobile Alliance"}, {0: "/3/0/9", 2: 95},
+                  {0: "/1/0/1", 2: 86400}]
 write("senml_composite_read", """
-SenML CBOR (112): response to a Read-Composite of /1/0/1 and /3/0 (Core TS
-1.1 section 6.3.8 / 1.2 section 6.3.8, payload as in section 7.4.6): the
-records of both objects, bn per object instance.
-[{-2: "/1/0/", 0: "1", 2: 86400}, {-2: "/3/0/", 0: "0", 3: "Open Mobile Alliance"},
- {0: "9", 2: 95}, {0: "14", 3: "+02:00"}]
-""", [{-2: "/1/0/", 0: "1", 2: 86400}, {-2: "/3/0/", 0: "0", 3: "Open Mobile Alliance"},
-      {0: "9", 2: 95}, {0: "14", 3: "+02:00"}])
+SenML CBOR (112): response to a Read-Composite of /3/0/0, /3/0/9 and /1/0/1,
+the example of OMA-TS-LightweightM2M_Core-V1_1-20180710-A Table 7.4.4-7 (full
+path in n, no bn). SPEC EXAMPLE, VERIFIED byte for byte (make_vectors.py asserts it)
+against eclipse-wakaama/wakaama tests/senml_cbor_tests.c senml_cbor_test_6
+("From Table 7.4.4-7 ..."); the OMA text itself could not be read here.
+DECODE ONLY: it is not our encoder's form. We write a bn per object instance
+(senml_composite_read_bn.hex), 57 bytes against these 58.
+[{0: "/3/0/0", 3: "Open Mobile Alliance"}, {0: "/3/0/9", 2: 95},
+ {0: "/1/0/1", 2: 86400}]
+""", COMPOSITE_SPEC, published=(
+    "83 a2 00 66 2f332f302f30 03 74 4f70656e204d6f62696c6520416c6c69616e6365"
+    " a2 00 66 2f332f302f39 02 18 5f"
+    " a2 00 66 2f312f302f31 02 1a 00015180"))
+
+write("senml_composite_read_bn", """
+SenML CBOR (112): the records of senml_composite_read.hex (Core TS 1.1 Table
+7.4.4-7) in the order of the example, as OUR encoder writes them: a bn per
+object instance, n relative to it. Not a spec example; encodes to exactly
+these bytes and decodes back.
+[{-2: "/3/0/", 0: "0", 3: "Open Mobile Alliance"}, {0: "9", 2: 95},
+ {-2: "/1/0/", 0: "1", 2: 86400}]
+""", [{-2: "/3/0/", 0: "0", 3: "Open Mobile Alliance"}, {0: "9", 2: 95},
+      {-2: "/1/0/", 0: "1", 2: 86400}])
 
 write("lwm2m_composite_read", """
-LwM2M CBOR (11544): the same composite read (/1/0/1 and /3/0/0, 9, 14) as
-senml_composite_read.hex, Core TS 1.2 section 7.4.7.
+LwM2M CBOR (11544): a composite read of /1/0/1 and /3/0/0, 9, 14 as OUR
+encoder writes it (Core TS 1.2 "LwM2M CBOR" format). OURS, NOT VERIFIED
+against a spec example (none found reproduced; OMA text not readable here).
 {[1, 0, 1]: 86400, 3: {0: {0: "Open Mobile Alliance", 9: 95, 14: "+02:00"}}}
 """, raw=bytes.fromhex("a2") + dumps([1, 0, 1]) + dumps(86400) + dumps(3) +
     dumps({0: {0: "Open Mobile Alliance", 9: 95, 14: "+02:00"}}))
 
 write("senml_send_timestamps", """
-SenML CBOR (112): Send (Information Reporting interface, Core TS 1.1 section 6.4, timestamped
-values, payload as in 7.4.6): two readings of /3303/0/5700 (Temperature),
-bt on the first record, t relative to it on the next (RFC 8428 4.5.3).
+SenML CBOR (112): a Send (Core TS 1.1 Information Reporting interface) of
+two timestamped readings of /3303/0/5700 (Temperature), bt on the first
+record, t relative to it on the next (RFC 8428 4.5.3). OURS, not a spec
+example; the spec's timestamped example is senml_timestamped_spec.hex.
 [{-2: "/3303/0/", -3: 1700000000, 0: "5700", 2: 22.5},
  {0: "5700", 6: 10, 2: 23.25}]
 """, [{-2: "/3303/0/", -3: 1700000000, 0: "5700", 2: F32(22.5)},
       {0: "5700", 6: 10, 2: F32(23.25)}])
+
+write("senml_timestamped_spec", """
+SenML CBOR (112): three timestamped values of /72/1/2, the example of
+OMA-TS-LightweightM2M_Core-V1_1-20180710-A Table 7.4.4-3 (bt 25462634 with
+t -5, -30, -50; 22.4, 22.9, 24.1 as binary64). SPEC EXAMPLE, VERIFIED byte for
+byte (make_vectors.py asserts it) against eclipse-wakaama/wakaama tests/senml_cbor_tests.c
+senml_cbor_test_2 ("From Table 7.4.4-3 ..."); OMA text not readable here.
+DECODE ONLY: we write bt = the first timestamp and t relative to it, and
+binary32 where exact. Both bt and bt + t are below 2^28, so RFC 8428 4.5.3
+reads them as relative to "now"; we pass the numbers on unchanged.
+[{-2: "/72/", -3: 25462634, 0: "1/2", 2: 22.4, 6: -5},
+ {0: "1/2", 2: 22.9, 6: -30}, {0: "1/2", 2: 24.1, 6: -50}]
+""", [{-2: "/72/", -3: 25462634, 0: "1/2", 2: F64(22.4), 6: -5},
+      {0: "1/2", 2: F64(22.9), 6: -30}, {0: "1/2", 2: F64(24.1), 6: -50}], published=(
+    "83 a5 21 64 2f37322f 22 1a 0184876a 00 63 312f32 02 fb 4036666666666666 06 24"
+    " a3 00 63 312f32 02 fb 4036e66666666666 06 38 1d"
+    " a3 00 63 312f32 02 fb 403819999999999a 06 38 31"))
 
 write("senml_types", """
 SenML CBOR (112): one record of each value field (RFC 8428 section 6 and
@@ -163,9 +224,16 @@ benchmark object, see bench/common/instance50.hpp), instance 0.
 
 write("senml_etch_paths", """
 SenML-ETCH CBOR (322, RFC 8790): the path list of a Read-Composite request
-(CoAP FETCH) for /3/0/9, /1/0 and /3/0/7/1, Core TS 1.2 section 6.3.8.
-[{0: "/3/0/9"}, {0: "/1/0"}, {0: "/3/0/7/1"}]
-""", [{0: "/3/0/9"}, {0: "/1/0"}, {0: "/3/0/7/1"}])
+(CoAP FETCH) for /3/0/0, /3/0/9 and /1/0/1: the request body of
+OMA-TS-LightweightM2M_Core-V1_1-20180710-A Table 7.4.4-6 (there labelled
+SenML CBOR; RFC 8790 ETCH, used for it from Core TS 1.2 on, has the same
+shape). SPEC EXAMPLE, VERIFIED byte for byte (make_vectors.py asserts it) against
+eclipse-wakaama/wakaama tests/senml_cbor_tests.c senml_cbor_test_5 ("From
+Table 7.4.4-6 ..."); OMA text not readable here. Our encoder writes exactly
+these bytes.
+[{0: "/3/0/0"}, {0: "/3/0/9"}, {0: "/1/0/1"}]
+""", [{0: "/3/0/0"}, {0: "/3/0/9"}, {0: "/1/0/1"}], published=(
+    "83 a1 00 66 2f332f302f30 a1 00 66 2f332f302f39 a1 00 66 2f312f302f31"))
 
 # CBOR (60) single values, Core TS 1.1 section 7.4.3.
 write("single_string", "CBOR (60): Read /3/0/0 (String), Core TS 1.1 7.4.3.\n\"Open Mobile Alliance\"",
