@@ -39,11 +39,15 @@
 //   decides: v -> integer when the wire number is an integer (unsigned above
 //   INT64_MAX), else float; vs -> string; vb -> boolean; vd -> opaque;
 //   vlo -> objlnk.
-// - Encoding (grouper), following the examples of Core TS 1.1 7.4.5/7.4.6
-//   and what Leshan and Anjay send: the base name is the request path when it
-//   is an object instance or deeper, otherwise the record's object instance;
-//   bn is written again only when it changes. When the record's path is the
-//   base name itself (Read of a single resource) the entry has bn and no n;
+// - Encoding (grouper), following the Device example of Core TS 1.1
+//   (Table 7.4.4-2, which we write byte for byte) and what Leshan and Anjay
+//   send: the base name is the request path when it is an object instance or
+//   deeper, otherwise the record's object instance; bn is written again only
+//   when it changes. (The spec's Read-Composite answer, Table 7.4.4-7, uses
+//   full names and no bn instead; we decode it, and our form of it is one
+//   byte shorter: tests/vectors/codec/cbor/senml_composite_read*.hex.)
+//   When the record's path is the base name itself (Read of a single
+//   resource) the entry has bn and no n;
 //   otherwise bn ends with '/' and n holds the remaining ids ("0", "6/0").
 //   Every record gets its own n (Zephyr issue 99088 dropped n for resource
 //   instances after the first, which made peers read duplicate names).
