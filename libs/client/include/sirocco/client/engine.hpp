@@ -56,7 +56,8 @@
 #define SIROCCO_CLIENT_BODY_BYTES 1024  ///< largest response / notification body
 #endif
 #ifndef SIROCCO_CLIENT_SCRATCH_BYTES
-#define SIROCCO_CLIENT_SCRATCH_BYTES 256  ///< working memory lent to the data model
+#define SIROCCO_CLIENT_SCRATCH_BYTES \
+    2048  ///< working memory lent to the data model (records of a Read)
 #endif
 #ifndef SIROCCO_CLIENT_REGISTER_BYTES
 #define SIROCCO_CLIENT_REGISTER_BYTES 384  ///< the Register / Update object list
