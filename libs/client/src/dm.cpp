@@ -739,8 +739,10 @@ dm_result data_model::read(const request_ctx& ctx, const path& p,
         if (object_level && !allowed(*this, ctx, o->id(), leaf.instance().value(), acl_read))
             return status::content;
         auto s = g.add(*o, leaf);
-        // A resource instance that vanished between count and read is skipped.
-        return s == status::not_found && !leaf.is_resource() ? status::content : s;
+        // A value the object does not have (an optional resource it has not
+        // set, an instance that vanished) is left out; Read of that very
+        // path is 4.04 below.
+        return s == status::not_found ? status::content : s;
     };
     auto s = for_each_leaf(*o, p, take);
     if (!is_success(s)) return fail(s);
