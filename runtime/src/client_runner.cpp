@@ -57,7 +57,11 @@ void client_runner::pump() {
             udp_endpoint* s = socket_of(tx->peer);
             // No socket for the peer: the transport was closed meanwhile; the
             // datagram is lost as on a network and CoAP retransmits or gives up.
-            if (s != nullptr) (void)s->send(tx->peer, bytes_view(tx_.data(), tx->size));
+            if (s == nullptr) continue;
+            bytes_view d(tx_.data(), tx->size);
+            if (opts_.trace)
+                if (auto a = s->peers().address(tx->peer)) opts_.trace(true, *a, d);
+            (void)s->send(tx->peer, d);
         }
     } while (again_);
     pumping_ = false;
@@ -162,6 +166,11 @@ udp_endpoint* client_runner::socket_of(coap::peer_id p) {
 }
 
 void client_runner::on_datagram(coap::peer_id p, bytes_view b) {
+    if (opts_.trace) {
+        udp_endpoint* s = socket_of(p);
+        if (s != nullptr)
+            if (auto a = s->peers().address(p)) opts_.trace(false, *a, b);
+    }
     (void)client_.on_receive(p, b, now());
     pump();
 }

@@ -39,6 +39,9 @@ class client_runner {
     struct options {
         std::optional<asio::ip::address> bind_v4;
         std::optional<asio::ip::address> bind_v6;
+        /// Called for every datagram sent (`out` true) or received, before
+        /// the engine sees it (logs, debugging). May be empty.
+        std::function<void(bool out, const udp_address& remote, bytes_view datagram)> trace;
     };
 
     client_runner(event_loop& loop, client::client& c, event_handler on_event, options opts);

@@ -1,0 +1,170 @@
+#include "options.hpp"
+
+#include <charconv>
+#include <string_view>
+
+#include "sirocco/runtime/server_uri.hpp"
+
+namespace sirocco::app {
+
+const char* const usage_text =
+    "usage: sirocco-client [options]\n"
+    "Simulates an LwM2M device that registers with an LwM2M server over CoAP/UDP.\n"
+    "\n"
+    "  --endpoint NAME          endpoint client name (default: sirocco-<hostname>)\n"
+    "  --server URI             LwM2M server, coap://host[:port] (default coap://127.0.0.1:5683)\n"
+    "  --lifetime S             registration lifetime in seconds (default 300)\n"
+    "  --lwm2m-version V        1.0, 1.1 or 1.2 (default 1.1)\n"
+    "  --objects LIST           optional objects to enable, comma-separated, or 'none'\n"
+    "                           (default 4,5,6,7,3300,3303,3311,3342; 0, 1 and 3 always)\n"
+    "  --log-level L            error, warn, info or debug (default info)\n"
+    "  --non-interactive        no console (the default when stdin is not a terminal)\n"
+    "  --interactive            console on stdin even when it is not a terminal\n"
+    "  --help                   this text\n"
+    "\n"
+    "Console commands: read PATH | set PATH VALUE | send PATH... | update | deregister | quit | "
+    "help\n"
+    "SIGINT/SIGTERM: de-register (waits up to 2 s for the answer) and exit 0.\n";
+
+namespace {
+
+bool parse_u64(std::string_view s, std::uint64_t& out) {
+    if (s.empty()) return false;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc() && p == s.data() + s.size();
+}
+
+}  // namespace
+
+std::optional<client_options> parse_options(const std::vector<std::string>& args,
+                                            const std::string& default_endpoint,
+                                            std::string& error) {
+    client_options o;
+    o.device.endpoint = default_endpoint;
+    bool endpoint_given = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string flag = args[i];
+        std::optional<std::string> inline_value;
+        if (auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string::npos) {
+            inline_value = flag.substr(eq + 1);
+            flag = flag.substr(0, eq);
+        }
+        auto value = [&](std::string& v) -> bool {
+            if (inline_value) {
+                v = *inline_value;
+                return true;
+            }
+            if (i + 1 >= args.size()) {
+                error = flag + ": missing value";
+                return false;
+            }
+            v = args[++i];
+            return true;
+        };
+        auto no_value = [&]() -> bool {
+            if (inline_value) {
+                error = flag + ": takes no value";
+                return false;
+            }
+            return true;
+        };
+        std::string v;
+        if (flag == "--help" || flag == "-h") {
+            if (!no_value()) return std::nullopt;
+            o.help = true;
+        } else if (flag == "--endpoint") {
+            if (!value(v)) return std::nullopt;
+            if (v.empty() || v.size() > 64) {
+                error = "--endpoint: the name must have 1 to 64 characters";
+                return std::nullopt;
+            }
+            o.device.endpoint = v;
+            endpoint_given = true;
+        } else if (flag == "--server") {
+            if (!value(v)) return std::nullopt;
+            auto t = runtime::parse_udp_target(v);
+            if (!t) {
+                error = "--server: " + std::string(t.error().reason) + ": " + v;
+                return std::nullopt;
+            }
+            if (v.size() > SIROCCO_CLIENT_URI_SIZE) {
+                error = "--server: URI longer than " + std::to_string(SIROCCO_CLIENT_URI_SIZE) +
+                        " bytes: " + v;
+                return std::nullopt;
+            }
+            o.device.server_uri = v;
+        } else if (flag == "--lifetime") {
+            if (!value(v)) return std::nullopt;
+            std::uint64_t n = 0;
+            if (!parse_u64(v, n) || n == 0 || n > 0x7fffffff) {
+                error = "--lifetime: not a positive number of seconds: " + v;
+                return std::nullopt;
+            }
+            o.device.lifetime = static_cast<std::int64_t>(n);
+        } else if (flag == "--lwm2m-version") {
+            if (!value(v)) return std::nullopt;
+            if (v == "1.0")
+                o.device.version = client::lwm2m_version::v1_0;
+            else if (v == "1.1")
+                o.device.version = client::lwm2m_version::v1_1;
+            else if (v == "1.2")
+                o.device.version = client::lwm2m_version::v1_2;
+            else {
+                error = "--lwm2m-version: must be 1.0, 1.1 or 1.2: " + v;
+                return std::nullopt;
+            }
+        } else if (flag == "--objects") {
+            if (!value(v)) return std::nullopt;
+            o.device.objects.clear();
+            if (v == "none" || v.empty()) continue;
+            std::string_view rest = v;
+            while (true) {
+                auto comma = rest.find(',');
+                std::string_view item = rest.substr(0, comma);
+                std::uint64_t n = 0;
+                if (!parse_u64(item, n) || n > 65535) {
+                    error = "--objects: not an object id: '" + std::string(item) + "'";
+                    return std::nullopt;
+                }
+                auto oid = static_cast<std::uint16_t>(n);
+                if (oid != 0 && oid != 1 && oid != 3) {
+                    if (!runtime::is_optional_object(oid)) {
+                        error = "--objects: object " + std::to_string(oid) +
+                                " is not simulated (choose from 4,5,6,7,3300,3303,3311,3342)";
+                        return std::nullopt;
+                    }
+                    o.device.objects.push_back(oid);
+                }
+                if (comma == std::string_view::npos) break;
+                rest.remove_prefix(comma + 1);
+            }
+        } else if (flag == "--log-level") {
+            if (!value(v)) return std::nullopt;
+            if (v == "error")
+                o.level = log_level::error;
+            else if (v == "warn")
+                o.level = log_level::warn;
+            else if (v == "info")
+                o.level = log_level::info;
+            else if (v == "debug")
+                o.level = log_level::debug;
+            else {
+                error = "--log-level: must be error, warn, info or debug: " + v;
+                return std::nullopt;
+            }
+        } else if (flag == "--non-interactive") {
+            if (!no_value()) return std::nullopt;
+            o.interactive = false;
+        } else if (flag == "--interactive") {
+            if (!no_value()) return std::nullopt;
+            o.interactive = true;
+        } else {
+            error = flag + ": unknown option (see --help)";
+            return std::nullopt;
+        }
+    }
+    (void)endpoint_given;
+    return o;
+}
+
+}  // namespace sirocco::app

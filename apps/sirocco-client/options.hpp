@@ -1,0 +1,32 @@
+// Command line of sirocco-client (docs/client.md). Parsing is separate from
+// main() so the unit tests can check every flag and error.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sirocco/runtime/sim_device.hpp"
+
+namespace sirocco::app {
+
+enum class log_level { error = 0, warn = 1, info = 2, debug = 3 };
+
+struct client_options {
+    runtime::device_settings device;
+    log_level level = log_level::info;
+    /// nullopt: interactive when stdin is a terminal.
+    std::optional<bool> interactive;
+    bool help = false;
+};
+
+/// Parses argv[1..]. On error returns nullopt and sets `error` to a message
+/// naming the flag ("--lifetime: not a positive number: x").
+/// `default_endpoint` is used when --endpoint is absent.
+std::optional<client_options> parse_options(const std::vector<std::string>& args,
+                                            const std::string& default_endpoint,
+                                            std::string& error);
+
+extern const char* const usage_text;
+
+}  // namespace sirocco::app
