@@ -87,8 +87,8 @@ std::optional<client_options> parse_options(const std::vector<std::string>& args
                 error = "--server: " + std::string(t.error().reason) + ": " + v;
                 return std::nullopt;
             }
-            if (v.size() > SIROCCO_CLIENT_URI_SIZE) {
-                error = "--server: URI longer than " + std::to_string(SIROCCO_CLIENT_URI_SIZE) +
+            if (v.size() > SIROCCO_CLIENT_MAX_URI) {
+                error = "--server: URI longer than " + std::to_string(SIROCCO_CLIENT_MAX_URI) +
                         " bytes: " + v;
                 return std::nullopt;
             }

@@ -27,8 +27,7 @@ result<void> sim_device::check(const device_settings& s) {
         if (oid != 0 && oid != 1 && oid != 3 && !is_optional_object(oid))
             return unexpected(errc::invalid_argument, "object not supported by the simulator");
     if (s.endpoint.empty()) return unexpected(errc::invalid_argument, "empty endpoint name");
-    if (s.server_uri.size() > SIROCCO_CLIENT_URI_SIZE ||
-        s.server_uri.size() > SIROCCO_CLIENT_MAX_URI)
+    if (s.server_uri.size() > SIROCCO_CLIENT_MAX_URI)
         return unexpected(errc::out_of_range, "server URI longer than the Security object holds");
     if (s.binding.empty() || s.binding.size() > 4)
         return unexpected(errc::out_of_range, "binding too long");

@@ -43,7 +43,7 @@ bool is_optional_object(std::uint16_t oid) noexcept;
 struct device_settings {
     std::string endpoint;  ///< ep= (copied)
     std::string server_uri =
-        "coap://127.0.0.1:5683";  ///< /0/0/0 (at most SIROCCO_CLIENT_URI_SIZE bytes)
+        "coap://127.0.0.1:5683";  ///< /0/0/0 (at most SIROCCO_CLIENT_MAX_URI bytes)
     std::int64_t lifetime = 300;  ///< /1/0/1, seconds
     client::lwm2m_version version = client::lwm2m_version::v1_1;
     client::ssid short_server_id = 1;  ///< /0/0/10 = /1/0/0
