@@ -62,7 +62,7 @@ TEST(Security, AccountsAndLookups) {
     EXPECT_EQ(read_value(sec, 2, security_res::mode).integer(), 3);
     // A URI longer than its storage is refused and leaves no half instance.
     security s2;
-    std::string long_uri(SIROCCO_CLIENT_URI_SIZE + 1, 'x');
+    std::string long_uri(SIROCCO_CLIENT_MAX_URI + 1, 'x');
     EXPECT_FALSE(s2.add_server(0, long_uri, 1));
     EXPECT_EQ(s2.instance_count(), 0u);
     // No operation is allowed to a server.

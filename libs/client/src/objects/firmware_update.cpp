@@ -92,7 +92,7 @@ status firmware_update::write(std::uint16_t iid, std::uint16_t rid,
 }
 
 status firmware_update::start_pull(std::string_view uri) noexcept {
-    if (uri.size() > SIROCCO_CLIENT_URI_SIZE) {
+    if (uri.size() > SIROCCO_CLIENT_MAX_URI) {
         set_result(update_result::invalid_uri);
         return status::bad_request;
     }

@@ -1,6 +1,6 @@
 // Sizes of the standard objects' engine-managed storage. Each can be set
 // for a whole build (they must agree across it) with -D, e.g. the minimal
-// Cortex-M4 image sets SIROCCO_CLIENT_MAX_SERVERS=1 SIROCCO_CLIENT_URI_SIZE=48.
+// Cortex-M4 image sets SIROCCO_CLIENT_MAX_SERVERS=1 SIROCCO_CLIENT_MAX_URI=48.
 #pragma once
 
 /// LwM2M servers (Server instances); Security has one more (bootstrap).
@@ -8,8 +8,8 @@
 #define SIROCCO_CLIENT_MAX_SERVERS 2
 #endif
 /// Bytes of a server URI (/0/x/0) and of a Package URI (/5/0/1).
-#ifndef SIROCCO_CLIENT_URI_SIZE
-#define SIROCCO_CLIENT_URI_SIZE 64
+#ifndef SIROCCO_CLIENT_MAX_URI
+#define SIROCCO_CLIENT_MAX_URI 64
 #endif
 /// Bytes of a PSK identity, PSK key or raw public key (/0/x/3, /0/x/4, /0/x/5).
 #ifndef SIROCCO_CLIENT_KEY_SIZE

@@ -109,7 +109,7 @@ class package_fetcher {
 
 inline constexpr resource_def firmware_update_resources[] = {
     res(0, W, data_type::opaque).must(),
-    res(1, RW, data_type::string).size(SIROCCO_CLIENT_URI_SIZE).must(),
+    res(1, RW, data_type::string).size(SIROCCO_CLIENT_MAX_URI).must(),
     res(2, E).must(),
     res(3, R, data_type::integer).must(),
     res(5, R, data_type::integer).must(),

@@ -32,7 +32,7 @@ inline constexpr std::uint16_t uri = 0, bootstrap = 1, mode = 2, identity = 3,
 
 inline constexpr operations no_ops = operations::none;
 inline constexpr resource_def security_resources[] = {
-    res(0, no_ops, data_type::string).size(SIROCCO_CLIENT_URI_SIZE).must(),
+    res(0, no_ops, data_type::string).size(SIROCCO_CLIENT_MAX_URI).must(),
     res(1, no_ops, data_type::boolean).must(),
     res(2, no_ops, data_type::integer).must(),
     res(3, no_ops, data_type::opaque).size(SIROCCO_CLIENT_KEY_SIZE).must(),
@@ -42,7 +42,7 @@ inline constexpr resource_def security_resources[] = {
     res(11, no_ops, data_type::integer),
     res(12, no_ops, data_type::integer),
     res(13, no_ops, data_type::unsigned_integer),
-    res(14, no_ops, data_type::string).size(SIROCCO_CLIENT_URI_SIZE / 2),
+    res(14, no_ops, data_type::string).size(SIROCCO_CLIENT_MAX_URI / 2),
     res(15, no_ops, data_type::unsigned_integer),
     res(16, no_ops, data_type::unsigned_integer).multi(4),
 };
