@@ -1,0 +1,374 @@
+// sirocco-client as a child process, driven through its console (a pipe on
+// stdin, --interactive) and registered with a fake LwM2M server that lives in
+// this test: a coap::engine in the server role behind a runtime::udp_endpoint
+// on 127.0.0.1 (port chosen by the OS).
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/read_until.hpp>
+#include <asio/streambuf.hpp>
+
+#include "sirocco/coap/codec.hpp"
+#include "sirocco/coap/engine.hpp"
+#include "sirocco/coap/options.hpp"
+#include "sirocco/runtime/event_loop.hpp"
+#include "sirocco/runtime/udp_endpoint.hpp"
+
+extern char** environ;
+
+namespace sirocco {
+namespace {
+
+const std::string client_bin = std::string(SIROCCO_BIN_DIR) + "/sirocco-client";
+
+std::uint32_t test_rng(void*) noexcept {
+    static std::uint32_t x = 12345;
+    x = x * 1664525u + 1013904223u;
+    return x;
+}
+
+struct seen_request {
+    std::string method, path, query, payload;
+};
+
+std::string join_path(const coap::message& m) {
+    std::string p;
+    for (const auto& o : coap::uri_path(m))
+        p += "/" + std::string(o.as_string());
+    return p;
+}
+
+// A fake LwM2M server: answers Register (2.01 rd/1), Update (2.04) and
+// De-register (2.02), and sends GETs to the client on demand.
+class fake_server {
+  public:
+    explicit fake_server(runtime::event_loop& loop)
+        : loop_(loop), sock_(loop.io()), eng_(make_cfg()) {
+        sock_.set_accept_unknown(true);
+        auto r = sock_.open({asio::ip::make_address("127.0.0.1"), 0},
+                            [this](coap::peer_id p, bytes_view b) { on_datagram(p, b); });
+        EXPECT_TRUE(r);
+    }
+    std::uint16_t port() const { return sock_.local_address().port(); }
+
+    std::vector<seen_request> requests;
+    std::optional<coap::peer_id> client;
+    std::vector<std::pair<std::string, std::string>> responses;  // code, payload
+
+    std::vector<std::string> notifications;
+
+    void get(const std::string& path, bool observe = false) {
+        ASSERT_TRUE(client);
+        coap::message m;
+        m.type = coap::msg_type::con;
+        m.code = coap::codes::get;
+        coap::message_builder b(m, storage_);
+        if (observe) {
+            ASSERT_TRUE(b.add_uint(coap::opt::observe, 0));
+        }
+        ASSERT_TRUE(b.add_uri_path(path));
+        ASSERT_TRUE(eng_.send_request(*client, m, {}, runtime::now()));
+        pump();
+    }
+
+  private:
+    static coap::config make_cfg() {
+        coap::config c;
+        c.rng = &test_rng;
+        return c;
+    }
+    void on_datagram(coap::peer_id p, bytes_view b) {
+        if (!client || *client != p) {
+            (void)eng_.open_peer(p, coap::framing::datagram, runtime::now());
+            client = p;
+        }
+        (void)eng_.on_receive(p, b, runtime::now());
+        pump();
+    }
+    void pump() {
+        while (auto ev = eng_.poll_event()) {
+            if (ev->kind == coap::event_kind::request) {
+                seen_request r;
+                auto c = ev->msg.code;
+                r.method = c == coap::codes::post  ? "POST"
+                           : c == coap::codes::del ? "DELETE"
+                                                   : "OTHER";
+                r.path = join_path(ev->msg);
+                for (const auto& q : coap::uri_query(ev->msg))
+                    r.query += std::string(q.as_string()) + "&";
+                r.payload.assign(reinterpret_cast<const char*>(ev->body.data()), ev->body.size());
+                coap::message resp;
+                coap::message_builder b(resp, storage_);
+                if (r.method == "POST" && r.path == "/rd") {
+                    resp.code = coap::codes::created;
+                    (void)b.add_string(coap::opt::location_path, "rd");
+                    (void)b.add_string(coap::opt::location_path, "1");
+                } else if (r.method == "POST" && r.path == "/rd/1") {
+                    resp.code = coap::codes::changed;
+                } else if (r.method == "DELETE" && r.path == "/rd/1") {
+                    resp.code = coap::codes::deleted;
+                } else {
+                    resp.code = coap::codes::not_found;
+                }
+                requests.push_back(r);
+                (void)eng_.respond(ev->request, resp, {}, runtime::now());
+            } else if (ev->kind == coap::event_kind::response) {
+                char code[8];
+                std::snprintf(code, sizeof code, "%d.%02d", ev->msg.code.raw >> 5,
+                              ev->msg.code.raw & 31);
+                responses.emplace_back(
+                    code,
+                    std::string(reinterpret_cast<const char*>(ev->body.data()), ev->body.size()));
+            } else if (ev->kind == coap::event_kind::notification) {
+                notifications.emplace_back(reinterpret_cast<const char*>(ev->body.data()),
+                                           ev->body.size());
+            }
+        }
+        std::uint8_t out[coap::limits::max_pdu];
+        while (auto tx = eng_.poll_transmit(out))
+            (void)sock_.send(tx->peer, bytes_view(out, tx->size));
+    }
+
+    runtime::event_loop& loop_;
+    runtime::udp_endpoint sock_;
+    coap::engine eng_;
+    std::uint8_t storage_[64];
+};
+
+// sirocco-client as a child with pipes on stdin and stdout.
+class child {
+  public:
+    child(runtime::event_loop& loop, const std::vector<std::string>& args) : out_(loop.io()) {
+        int in_pipe[2], out_pipe[2];
+        EXPECT_EQ(::pipe(in_pipe), 0);
+        EXPECT_EQ(::pipe(out_pipe), 0);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
+        posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+        posix_spawn_file_actions_addclose(&fa, in_pipe[1]);
+        posix_spawn_file_actions_addclose(&fa, out_pipe[0]);
+        std::vector<char*> argv;
+        argv.push_back(const_cast<char*>(client_bin.c_str()));
+        for (const auto& a : args)
+            argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        EXPECT_EQ(posix_spawn(&pid_, client_bin.c_str(), &fa, nullptr, argv.data(), environ), 0);
+        posix_spawn_file_actions_destroy(&fa);
+        ::close(in_pipe[0]);
+        ::close(out_pipe[1]);
+        in_ = in_pipe[1];
+        out_.assign(out_pipe[0]);
+        read();
+    }
+    ~child() {
+        if (in_ >= 0) ::close(in_);
+        if (pid_ > 0 && !exited_) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+    }
+    void send(const std::string& line) {
+        std::string l = line + "\n";
+        ASSERT_EQ(::write(in_, l.data(), l.size()), static_cast<ssize_t>(l.size()));
+    }
+    void signal(int s) { ::kill(pid_, s); }
+    std::optional<int> wait_exit(int ms) {
+        for (int i = 0; i < ms / 10; ++i) {
+            int st = 0;
+            if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+                exited_ = true;
+                return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            }
+            ::usleep(10000);
+        }
+        return std::nullopt;
+    }
+    std::vector<std::string> lines;
+
+  private:
+    void read() {
+        asio::async_read_until(out_, buf_, '\n', [this](const std::error_code& ec, std::size_t n) {
+            if (ec) return;
+            std::string l(asio::buffers_begin(buf_.data()),
+                          asio::buffers_begin(buf_.data()) + static_cast<std::ptrdiff_t>(n) - 1);
+            buf_.consume(n);
+            lines.push_back(l);
+            read();
+        });
+    }
+    pid_t pid_ = -1;
+    int in_ = -1;
+    bool exited_ = false;
+    asio::posix::stream_descriptor out_;
+    asio::streambuf buf_;
+};
+
+// Runs the loop until `done()` or `ms` passed.
+bool run_until(runtime::event_loop& loop, const std::function<bool()>& done, int ms = 5000) {
+    auto t0 = runtime::now();
+    while (!done()) {
+        if (runtime::now() - t0 > static_cast<runtime::time_ms>(ms)) return false;
+        loop.run_for(20);
+    }
+    return true;
+}
+
+bool has_line(const child& c, const std::string& l) {
+    for (const auto& x : c.lines)
+        if (x == l) return true;
+    return false;
+}
+
+TEST(sirocco_client_e2e, registers_console_server_read_update_sigterm) {
+    runtime::event_loop loop;
+    fake_server srv(loop);
+    child c(loop, {"--endpoint", "e2e-dev", "--server",
+                   "coap://localhost:" + std::to_string(srv.port()), "--lifetime", "45",
+                   "--lwm2m-version", "1.1", "--interactive", "--log-level", "error"});
+
+    ASSERT_TRUE(run_until(loop, [&] { return has_line(c, "registered /rd/1"); }))
+        << "no registration";
+    ASSERT_FALSE(srv.requests.empty());
+    const auto& reg = srv.requests[0];
+    EXPECT_EQ(reg.method, "POST");
+    EXPECT_EQ(reg.path, "/rd");
+    EXPECT_NE(reg.query.find("ep=e2e-dev&"), std::string::npos) << reg.query;
+    EXPECT_NE(reg.query.find("lt=45&"), std::string::npos) << reg.query;
+    EXPECT_NE(reg.query.find("lwm2m=1.1&"), std::string::npos) << reg.query;
+    EXPECT_NE(reg.payload.find("</3303/0>"), std::string::npos) << reg.payload;
+
+    // Console: local read and set.
+    c.send("read /3/0/0");
+    ASSERT_TRUE(run_until(loop, [&] { return has_line(c, "Sirocco"); }));
+    c.send("set /3303/0/5700 30.5");
+    c.send("read /3303/0/5700");
+    ASSERT_TRUE(run_until(loop, [&] { return has_line(c, "30.5"); }));
+    c.send("read /9/9");
+    ASSERT_TRUE(run_until(loop, [&] { return c.lines.back().rfind("error:", 0) == 0; }));
+    c.send("bogus");
+    ASSERT_TRUE(run_until(
+        loop, [&] { return c.lines.back().find("unknown command") != std::string::npos; }));
+
+    // The server reads the value set on the console.
+    srv.get("/3303/0/5700");
+    ASSERT_TRUE(run_until(loop, [&] { return !srv.responses.empty(); }));
+    EXPECT_EQ(srv.responses[0].first, "2.05");
+    EXPECT_EQ(srv.responses[0].second, "30.5");
+
+    // Observe it; a console `set` notifies the observer.
+    srv.get("/3303/0/5700", true);
+    ASSERT_TRUE(run_until(loop, [&] { return srv.responses.size() == 2; }));
+    EXPECT_EQ(srv.responses[1].first, "2.05");
+    c.send("set /3303/0/5700 33.25");
+    ASSERT_TRUE(run_until(loop,
+                          [&] {
+                              for (const auto& n : srv.notifications)
+                                  if (n == "33.25") return true;
+                              return false;
+                          }))
+        << "no notification after set: " << srv.notifications.size() << " "
+        << (srv.notifications.empty() ? "" : srv.notifications.back());
+
+    // Update from the console.
+    c.send("update");
+    ASSERT_TRUE(run_until(loop, [&] { return has_line(c, "updated"); }));
+    EXPECT_EQ(srv.requests.back().method, "POST");
+    EXPECT_EQ(srv.requests.back().path, "/rd/1");
+
+    // SIGTERM: De-register, then exit 0.
+    c.signal(SIGTERM);
+    ASSERT_TRUE(run_until(loop, [&] { return has_line(c, "deregistered"); }));
+    EXPECT_EQ(srv.requests.back().method, "DELETE");
+    EXPECT_EQ(srv.requests.back().path, "/rd/1");
+    auto st = c.wait_exit(3000);
+    ASSERT_TRUE(st);
+    EXPECT_EQ(*st, 0);
+}
+
+TEST(sirocco_client_e2e, quit_on_the_console_deregisters_and_exits) {
+    runtime::event_loop loop;
+    fake_server srv(loop);
+    child c(loop,
+            {"--endpoint", "e2e-quit", "--server", "coap://127.0.0.1:" + std::to_string(srv.port()),
+             "--interactive", "--objects", "none", "--lwm2m-version", "1.0"});
+    ASSERT_TRUE(run_until(loop, [&] { return has_line(c, "registered /rd/1"); }));
+    EXPECT_EQ(srv.requests[0].payload.find("</3303"), std::string::npos) << srv.requests[0].payload;
+    EXPECT_NE(srv.requests[0].query.find("lwm2m=1.0&"), std::string::npos) << srv.requests[0].query;
+    c.send("quit");
+    ASSERT_TRUE(run_until(loop, [&] { return has_line(c, "deregistered"); }));
+    auto st = c.wait_exit(3000);
+    ASSERT_TRUE(st);
+    EXPECT_EQ(*st, 0);
+}
+
+TEST(sirocco_client_e2e, sigterm_without_a_server_exits_within_the_deadline) {
+    runtime::event_loop loop;
+    // A port nobody listens on: registration never completes.
+    std::uint16_t port;
+    {
+        runtime::udp_endpoint tmp(loop.io());
+        ASSERT_TRUE(
+            tmp.open({asio::ip::make_address("127.0.0.1"), 0}, [](coap::peer_id, bytes_view) {}));
+        port = tmp.local_address().port();
+    }
+    child c(loop, {"--endpoint", "e2e-none", "--server", "coap://127.0.0.1:" + std::to_string(port),
+                   "--non-interactive"});
+    loop.run_for(300);
+    c.signal(SIGINT);
+    auto st = c.wait_exit(3000);
+    ASSERT_TRUE(st);
+    EXPECT_EQ(*st, 0);
+}
+
+int run_status(const std::string& args, std::string* err = nullptr) {
+    std::string cmd = "'" + client_bin + "' " + args + " 2>&1 </dev/null";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p) != nullptr)
+        out += buf;
+    int st = ::pclose(p);
+    if (err) *err = out;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST(sirocco_client_e2e, bad_flags_exit_2_naming_the_flag) {
+    struct bad {
+        const char* args;
+        const char* names;
+    } cases[] = {
+        {"--bogus", "--bogus"},
+        {"--lifetime abc", "--lifetime"},
+        {"--lifetime 0", "--lifetime"},
+        {"--lwm2m-version 2.0", "--lwm2m-version"},
+        {"--objects 4,9999", "--objects"},
+        {"--objects 4,x", "--objects"},
+        {"--server http://example.org", "--server"},
+        {"--server coaps://127.0.0.1", "--server"},
+        {"--log-level loud", "--log-level"},
+        {"--endpoint", "--endpoint"},
+        {"--non-interactive=yes", "--non-interactive"},
+    };
+    for (const auto& b : cases) {
+        std::string out;
+        EXPECT_EQ(run_status(b.args, &out), 2) << b.args;
+        EXPECT_NE(out.find(b.names), std::string::npos) << b.args << ": " << out;
+    }
+    std::string out;
+    EXPECT_EQ(run_status("--help", &out), 0);
+    EXPECT_NE(out.find("--lwm2m-version"), std::string::npos);
+    EXPECT_NE(out.find("Console commands"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sirocco
