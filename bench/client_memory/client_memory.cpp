@@ -108,6 +108,16 @@ int main(int argc, char** argv) {
                 sizeof(coap::engine));
     std::printf("sizeof(client::data_model)    %7zu B\n", f.model);
     std::printf("objects (11, default set)     %7zu B\n", f.objects);
+    std::printf(
+        "  0 security %zu, 1 server %zu, 3 device %zu, 4 connmon %zu, 5 firmware %zu, 6 location "
+        "%zu,\n"
+        "  7 connstats %zu, 3300 generic %zu, 3303 temperature %zu, 3311 light %zu, 3342 switch "
+        "%zu\n",
+        sizeof(client::security), sizeof(client::server), sizeof(client::device),
+        sizeof(client::connectivity_monitoring), sizeof(client::firmware_update),
+        sizeof(client::location), sizeof(client::connectivity_statistics),
+        sizeof(client::generic_sensor), sizeof(client::temperature), sizeof(client::light_control),
+        sizeof(client::on_off_switch));
     std::printf("sizeof(runtime::sim_device)   %7zu B\n", f.total);
     std::printf(
         "coap limits: max_pdu %zu, peers %zu, exchanges %zu, dedup %zu, observations %zu, events "
