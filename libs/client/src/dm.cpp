@@ -296,45 +296,6 @@ class gather {
     bool overflow_ = false;
 };
 
-// Calls f(path) for every readable leaf (resource or resource instance)
-// under `p` that exists now. `p` was checked to exist. Absent optional
-// resources and executable ones are skipped; a single resource's path is a
-// leaf, a multiple resource gives one leaf per resource instance.
-template <class F>
-status for_each_leaf(const object& o, const path& p, F&& f) noexcept {
-    const object_def& d = o.def();
-    auto leaves_of_resource = [&](std::uint16_t iid, const resource_def& r) -> status {
-        path rp(lwm2m::object_id(d.id), lwm2m::instance_id(iid), lwm2m::resource_id(r.id));
-        if (!r.multiple) return f(rp);
-        std::size_t n = o.resource_instance_count(iid, r.id);
-        for (std::size_t k = 0; k < n; ++k) {
-            auto riid = o.resource_instance_at(iid, r.id, k);
-            auto s = f(
-                path(rp.object(), rp.instance(), rp.resource(), lwm2m::resource_instance_id(riid)));
-            if (!is_success(s)) return s;
-        }
-        return status::content;
-    };
-    auto leaves_of_instance = [&](std::uint16_t iid) -> status {
-        for (const auto& r : d.resources) {
-            if (!lwm2m::can_read(r.ops) || !o.has_resource(iid, r.id)) continue;
-            auto s = leaves_of_resource(iid, r);
-            if (!is_success(s)) return s;
-        }
-        return status::content;
-    };
-    if (p.is_resource_instance()) return f(p);
-    if (p.is_resource())
-        return leaves_of_resource(p.instance().value(), *d.find(p.resource().value()));
-    if (p.is_instance()) return leaves_of_instance(p.instance().value());
-    std::size_t n = o.instance_count();
-    for (std::size_t k = 0; k < n; ++k) {
-        auto s = leaves_of_instance(o.instance_at(k));
-        if (!is_success(s)) return s;
-    }
-    return status::content;
-}
-
 bool has_resource_instance(const object& o, std::uint16_t iid, std::uint16_t rid,
                            std::uint16_t riid) noexcept {
     std::size_t n = o.resource_instance_count(iid, rid);
@@ -488,6 +449,103 @@ void create_acl_for(data_model& dm, const request_ctx& ctx, std::uint16_t oid,
     (void)a->write(*ai, 1, std::nullopt, value::of_integer(iid));
     (void)a->write(*ai, 3, std::nullopt, value::of_integer(ctx.server));
     a->after_write(*ai, std::nullopt);
+}
+
+// One pass over the leaves of a Read: counts them (g == nullptr) or gathers
+// their values. Leaves the server may not read (Access Control) are left
+// out, and so are values the object does not have (an optional resource not
+// set, an instance that vanished); Read of such a path itself is 4.04.
+struct leaf_pass {
+    data_model& dm;
+    const request_ctx& ctx;
+    gather* g = nullptr;
+    std::size_t count = 0;
+
+    status on_leaf(object& o, const path& leaf) noexcept {
+        if (!allowed(dm, ctx, o.id(), leaf.instance().value(), acl_read)) return status::content;
+        if (g == nullptr) {
+            ++count;
+            return status::content;
+        }
+        auto s = g->add(o, leaf);
+        return s == status::not_found ? status::content : s;
+    }
+};
+
+// Visits every readable leaf (resource or resource instance) under `p`,
+// which was checked to exist. Absent optional resources and executable ones
+// are skipped; a single resource's path is a leaf, a multiple resource gives
+// one leaf per resource instance.
+status leaves_of_resource(object& o, std::uint16_t iid, const resource_def& r,
+                          leaf_pass& f) noexcept {
+    path rp(lwm2m::object_id(o.id()), lwm2m::instance_id(iid), lwm2m::resource_id(r.id));
+    if (!r.multiple) return f.on_leaf(o, rp);
+    std::size_t n = o.resource_instance_count(iid, r.id);
+    for (std::size_t k = 0; k < n; ++k) {
+        auto riid = o.resource_instance_at(iid, r.id, k);
+        auto s = f.on_leaf(
+            o, path(rp.object(), rp.instance(), rp.resource(), lwm2m::resource_instance_id(riid)));
+        if (!is_success(s)) return s;
+    }
+    return status::content;
+}
+
+status leaves_of_instance(object& o, std::uint16_t iid, leaf_pass& f) noexcept {
+    for (const auto& r : o.def().resources) {
+        if (!lwm2m::can_read(r.ops) || !o.has_resource(iid, r.id)) continue;
+        auto s = leaves_of_resource(o, iid, r, f);
+        if (!is_success(s)) return s;
+    }
+    return status::content;
+}
+
+status for_each_leaf(object& o, const path& p, leaf_pass& f) noexcept {
+    if (p.is_resource_instance()) return f.on_leaf(o, p);
+    if (p.is_resource())
+        return leaves_of_resource(o, p.instance().value(), *o.def().find(p.resource().value()), f);
+    if (p.is_instance()) return leaves_of_instance(o, p.instance().value(), f);
+    std::size_t n = o.instance_count();
+    for (std::size_t k = 0; k < n; ++k) {
+        auto s = leaves_of_instance(o, o.instance_at(k), f);
+        if (!is_success(s)) return s;
+    }
+    return status::content;
+}
+
+// Composite: the leaves of every path that exists and may be read; paths
+// that do not exist are left out (Core TS 1.2, 6.3.? Read-Composite: the
+// client answers with the values it has). "/" is every object but Security
+// and OSCORE.
+status leaves_of_paths(data_model& dm, std::span<const path> paths, leaf_pass& f) noexcept {
+    auto one = [&](object& o, const path& q) -> status {
+        if (q.depth() >= 2 && !o.has_instance(q.instance().value())) return status::content;
+        if (q.depth() >= 3) {
+            const resource_def* d = o.def().find(q.resource().value());
+            if (d == nullptr || !lwm2m::can_read(d->ops) ||
+                !o.has_resource(q.instance().value(), d->id))
+                return status::content;
+            if (q.is_resource_instance() &&
+                (!d->multiple || !has_resource_instance(o, q.instance().value(), d->id,
+                                                        q.resource_instance().value())))
+                return status::content;
+        }
+        return for_each_leaf(o, q, f);
+    };
+    for (const auto& p : paths) {
+        if (p.is_root()) {
+            for (auto* o : dm.objects()) {
+                if (o->id() == security_oid || o->id() == oscore_oid) continue;
+                auto s = one(*o, path(lwm2m::object_id(o->id())));
+                if (!is_success(s)) return s;
+            }
+            continue;
+        }
+        object* o = dm.find(p.object().value());
+        if (o == nullptr) continue;
+        auto s = one(*o, p);
+        if (!is_success(s)) return s;
+    }
+    return status::content;
 }
 
 // Checks a decoded record against the definitions, then validates (first
@@ -724,27 +782,12 @@ dm_result data_model::read(const request_ctx& ctx, const path& p,
     }
 
     // Count the leaves, then gather them.
-    std::size_t n = 0;
-    const bool object_level = p.is_object();
-    auto count = [&](const path& leaf) -> status {
-        if (object_level && !allowed(*this, ctx, o->id(), leaf.instance().value(), acl_read))
-            return status::content;
-        ++n;
-        return status::content;
-    };
-    (void)for_each_leaf(*o, p, count);
-    gather g(scratch, n);
+    leaf_pass counting{*this, ctx};
+    (void)for_each_leaf(*o, p, counting);
+    gather g(scratch, counting.count);
     if (g.overflow()) return fail(status::internal_server_error);
-    auto take = [&](const path& leaf) -> status {
-        if (object_level && !allowed(*this, ctx, o->id(), leaf.instance().value(), acl_read))
-            return status::content;
-        auto s = g.add(*o, leaf);
-        // A value the object does not have (an optional resource it has not
-        // set, an instance that vanished) is left out; Read of that very
-        // path is 4.04 below.
-        return s == status::not_found ? status::content : s;
-    };
-    auto s = for_each_leaf(*o, p, take);
+    leaf_pass taking{*this, ctx, &g};
+    auto s = for_each_leaf(*o, p, taking);
     if (!is_success(s)) return fail(s);
     if (single && g.records().size() != 1) return fail(status::not_found);
 
@@ -1126,55 +1169,12 @@ dm_result data_model::encode_paths(const request_ctx& ctx, std::span<const path>
     const auto* fi = codec::find_format(format);
     if (fi == nullptr || !fi->multiple_paths || fi->paths_only) return fail(status::not_acceptable);
 
-    // Visits every readable leaf of every existing path the server may read;
-    // paths that do not exist (or that it may not read) are left out.
-    auto visit = [&](auto&& f) -> status {
-        for (const auto& p : paths) {
-            auto one = [&](object& o, const path& q) -> status {
-                if (q.depth() >= 2 && !o.has_instance(q.instance().value())) return status::content;
-                if (q.depth() >= 3) {
-                    const resource_def* d = o.def().find(q.resource().value());
-                    if (d == nullptr || !lwm2m::can_read(d->ops) ||
-                        !o.has_resource(q.instance().value(), d->id))
-                        return status::content;
-                    if (q.is_resource_instance() &&
-                        (!d->multiple || !has_resource_instance(o, q.instance().value(), d->id,
-                                                                q.resource_instance().value())))
-                        return status::content;
-                }
-                return for_each_leaf(o, q, [&](const path& leaf) -> status {
-                    if (!allowed(*this, ctx, o.id(), leaf.instance().value(), acl_read))
-                        return status::content;
-                    return f(o, leaf);
-                });
-            };
-            status s = status::content;
-            if (p.is_root()) {
-                for (auto* o : objects_) {
-                    if (o->id() == security_oid || o->id() == oscore_oid) continue;
-                    s = one(*o, path(lwm2m::object_id(o->id())));
-                    if (!is_success(s)) return s;
-                }
-                continue;
-            }
-            object* o = find(p.object().value());
-            if (o == nullptr) continue;
-            s = one(*o, p);
-            if (!is_success(s)) return s;
-        }
-        return status::content;
-    };
-    std::size_t n = 0;
-    (void)visit([&](object&, const path&) {
-        ++n;
-        return status::content;
-    });
-    gather g(scratch, n);
+    leaf_pass counting{*this, ctx};
+    (void)leaves_of_paths(*this, paths, counting);
+    gather g(scratch, counting.count);
     if (g.overflow()) return fail(status::internal_server_error);
-    auto s = visit([&](object& o, const path& leaf) {
-        auto r = g.add(o, leaf);
-        return r == status::not_found ? status::content : r;
-    });
+    leaf_pass taking{*this, ctx, &g};
+    auto s = leaves_of_paths(*this, paths, taking);
     if (!is_success(s)) return fail(s);
     g.sort_unique();
     if (timestamp)
