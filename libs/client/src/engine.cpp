@@ -142,10 +142,7 @@ registration_state client::state(ssid server) const noexcept {
 }
 
 std::size_t client::observation_count() const noexcept {
-    std::size_t n = 0;
-    for (const auto& o : obs_)
-        if (o.used) ++n;
-    return n;
+    return obs_.size();
 }
 
 time_ms client::queue_time() const noexcept {
@@ -337,13 +334,13 @@ std::optional<time_ms> client::next_deadline() const noexcept {
             a.op == reg_op::none && !a.send_busy)
             take(a.last_traffic + queue_time());
     }
-    for (const auto& o : obs_) {
-        if (!o.used) continue;
-        bool blocked = false;
+    if (auto t = obs_.next_deadline(dm_)) {
+        // While a server wakes up, its due notifications wait for the Update
+        // answer (an on_receive), not for a timer.
+        bool waking = false;
         for (const auto& a : accounts_)
-            if (a.id == o.server && a.waking) blocked = true;
-        if (blocked) continue;
-        if (auto t = observation_due(o)) take(*t);
+            if (a.waking) waking = true;
+        if (!(waking && *t <= now_)) take(*t);
     }
     return d;
 }
@@ -494,29 +491,9 @@ void client::handle_request(const coap::event& e, time_ms now) noexcept {
             r = dm_.read(ctx, path, accept, out, scratch);
             if (observe_reg && r.code == status::content) {
                 auto id = respond_result(e, r, now);
-                if (id) {
-                    observation* slot = nullptr;
-                    for (auto& o : obs_)
-                        if (!o.used) {
-                            slot = &o;
-                            break;
-                        }
-                    if (slot == nullptr) {
-                        coap_.end_observation(*id);
-                        return;
-                    }
-                    *slot = observation{};
-                    slot->used = true;
-                    slot->server = ctx.server;
-                    slot->id = *id;
-                    slot->format = static_cast<std::uint16_t>(r.format);
-                    slot->path = path;
-                    slot->last_sent = now;
-                    if (auto v = numeric_value(*slot)) {
-                        slot->last_value = *v;
-                        slot->has_last = true;
-                    }
-                }
+                if (id)
+                    add_observation(*id, ctx.server, std::span<const lwm2m::path>(&path, 1), false,
+                                    static_cast<std::uint16_t>(r.format), now);
                 return;
             }
         }
@@ -532,25 +509,12 @@ void client::handle_request(const coap::event& e, time_ms now) noexcept {
                     .has_value();
             auto id = respond_result(e, r, now);
             if (id) {
-                observation* slot = nullptr;
-                for (auto& o : obs_)
-                    if (!o.used) {
-                        slot = &o;
-                        break;
-                    }
-                if (slot == nullptr || !ok) {
+                if (!ok) {
                     coap_.end_observation(*id);
                     return;
                 }
-                *slot = observation{};
-                slot->used = true;
-                slot->composite = true;
-                slot->server = ctx.server;
-                slot->id = *id;
-                slot->format = static_cast<std::uint16_t>(r.format);
-                slot->npaths = static_cast<std::uint8_t>(pc.n);
-                slot->paths = paths;
-                slot->last_sent = now;
+                add_observation(*id, ctx.server, std::span<const lwm2m::path>(paths.data(), pc.n),
+                                true, static_cast<std::uint16_t>(r.format), now);
             }
             return;
         }
@@ -900,11 +864,8 @@ void client::run_accounts(time_ms now) noexcept {
             a.op == reg_op::none && !a.send_busy && !a.send_wanted &&
             now >= a.last_traffic + queue_time()) {
             bool pending = false;
-            for (const auto& o : obs_)
-                if (o.used && o.server == a.id && o.pending) {
-                    auto d = observation_due(o);
-                    if (d && *d <= now) pending = true;
-                }
+            for (const auto& o : obs_.all())
+                if (o.server == a.id && (o.pending || o.due)) pending = true;
             if (!pending) {
                 a.sleeping = true;
                 client_event e;
@@ -1095,102 +1056,72 @@ void client::on_path_changed(const lwm2m::path& p, time_ms now) noexcept {
                 a.update_wanted = true;
         }
     }
-    for (auto& o : obs_) {
-        if (!o.used || o.pending) continue;
-        bool hit = false;
-        if (o.composite) {
-            for (std::size_t i = 0; i < o.npaths; ++i)
-                if (o.paths[i].overlaps(p)) hit = true;
-        } else {
-            hit = o.path.overlaps(p);
-        }
-        if (!hit) continue;
-        // Change conditions (Core TS 1.2, 5.1.2): with gt / lt / st on a
-        // numeric resource, only a crossing or a step large enough counts.
-        if (!o.composite && o.path.depth() >= 3 && o.has_last) {
-            const auto at = dm_.effective_attributes(o.server, o.path);
-            if (at.gt.is_set() || at.lt.is_set() || at.st.is_set()) {
-                auto v = numeric_value(o);
-                if (v) {
-                    const double last = o.last_value;
-                    bool fire = false;
-                    if (at.st.is_set() && (*v - last >= at.st.value || last - *v >= at.st.value))
-                        fire = true;
-                    if (at.gt.is_set() && ((last > at.gt.value) != (*v > at.gt.value))) fire = true;
-                    if (at.lt.is_set() && ((last < at.lt.value) != (*v < at.lt.value))) fire = true;
-                    if (!fire) continue;
-                }
-            }
-        }
-        o.pending = true;
-    }
+    obs_.changed(p, now);
 }
 
-std::optional<double> client::numeric_value(const observation& o) noexcept {
-    if (o.composite || o.path.depth() < 3) return std::nullopt;
-    object* obj = dm_.find(o.path.object().value());
-    if (obj == nullptr) return std::nullopt;
-    std::optional<std::uint16_t> riid;
-    if (o.path.depth() == 4) riid = o.path.resource_instance().value();
-    auto r = obj->read(o.path.instance().value(), o.path.resource().value(), riid, scratch_);
-    if (!r) return std::nullopt;
-    switch (r->type()) {
-        case data_type::integer:
-        case data_type::unsigned_integer:
-        case data_type::float_:
-        case data_type::time: {
-            auto f = r->as_float();
-            if (!f) return std::nullopt;
-            return *f;
-        }
-        default:
-            return std::nullopt;
-    }
+client::obs_slot* client::find_slot(std::uint32_t handle) noexcept {
+    const std::uint32_t i = (handle & 0xFFu) - 1u;
+    if (i >= slots_.size() || !slots_[i].used || slots_[i].gen != ((handle >> 8) & 0xFFu))
+        return nullptr;
+    return &slots_[i];
 }
 
-std::optional<time_ms> client::observation_due(const observation& o) const noexcept {
-    const auto at = dm_.effective_attributes(o.server, o.composite ? lwm2m::path() : o.path);
-    const time_ms pmin = at.pmin.is_set() ? time_ms{at.pmin.value} * 1000u : 0;
-    const time_ms pmax = at.pmax.is_set() ? time_ms{at.pmax.value} * 1000u : 0;
-    std::optional<time_ms> due;
-    if (o.pending) due = o.last_sent + pmin;
-    // pmax only when it is meaningful (pmax > 0 and not below pmin).
-    if (pmax > 0 && pmax >= pmin) {
-        const time_ms t = o.last_sent + pmax;
-        if (!due || t < *due) due = t;
+void client::add_observation(coap::observation_id id, ssid server,
+                             std::span<const lwm2m::path> paths, bool composite,
+                             std::uint16_t format, time_ms now) noexcept {
+    std::size_t i = 0;
+    while (i < slots_.size() && slots_[i].used)
+        ++i;
+    if (i == slots_.size()) {
+        coap_.end_observation(id);  // no room: the server gets no notifications
+        return;
     }
-    return due;
+    obs_slot& s = slots_[i];
+    s.gen = static_cast<std::uint8_t>(s.gen + 1);
+    const std::uint32_t handle = static_cast<std::uint32_t>(i + 1) | (std::uint32_t{s.gen} << 8);
+    std::optional<double> v;
+    if (!composite) v = observation_set::numeric_value(dm_, paths[0]);
+    if (!obs_.add(server, paths, format, handle, now, v)) {
+        coap_.end_observation(id);
+        return;
+    }
+    s.used = true;
+    s.composite = composite;
+    s.id = id;
 }
 
 void client::run_observations(time_ms now) noexcept {
-    for (auto& o : obs_) {
-        if (!o.used) continue;
-        auto due = observation_due(o);
-        if (!due || *due > now) continue;
-        account* a = find_account(o.server);
-        if (a == nullptr) {
-            if (o.server != 0) continue;
-        } else {
-            if (a->sleeping) {
-                wake(*a, now);
-                continue;
-            }
-            if (a->waking) continue;
+    for (std::size_t guard = 0; guard < 2 * max_observations; ++guard) {
+        auto h = obs_.poll_due(dm_, now);
+        if (!h) return;
+        const observation* o = obs_.find(*h);
+        obs_slot* s = find_slot(*h);
+        if (o == nullptr || s == nullptr) {
+            (void)obs_.remove(*h);
+            continue;
         }
-        (void)notify_one(o, now);
+        if (account* a = find_account(o->server)) {
+            // Queue mode: wake up first; the notification goes after the
+            // Update (it stays due until notified()).
+            if (a->sleeping) wake(*a, now);
+            if (a->waking) return;
+        }
+        notify_one(*h, now);
     }
 }
 
-bool client::notify_one(observation& o, time_ms now) noexcept {
+void client::notify_one(std::uint32_t handle, time_ms now) noexcept {
+    const observation* o = obs_.find(handle);
+    obs_slot* s = find_slot(handle);
+    if (o == nullptr || s == nullptr) return;
     request_ctx ctx;
-    ctx.server = o.server;
+    ctx.server = o->server;
     dm_result r;
-    if (o.composite) {
-        r = dm_.encode_paths(ctx, std::span<const lwm2m::path>(o.paths.data(), o.npaths), o.format,
-                             std::nullopt, body_, scratch_);
-        if (r.code == status::changed) r.code = status::content;
+    if (s->composite) {
+        r = dm_.encode_paths(ctx, o->paths.span(), o->format, std::nullopt, body_, scratch_);
+        if (is_success(r.code)) r.code = status::content;
     } else {
-        r = dm_.read(ctx, o.path, o.format, body_, scratch_);
+        r = dm_.read(ctx, o->paths[0], o->format, body_, scratch_);
     }
     message n;
     n.code = coap::code(static_cast<std::uint8_t>(r.code));
@@ -1201,36 +1132,37 @@ bool client::notify_one(observation& o, time_ms now) noexcept {
         (void)b.add_uint(opt::content_format, static_cast<std::uint16_t>(r.format));
         body = bytes_view(body_.data(), std::min(r.size, body_.size()));
     }
-    auto s = coap_.notify(o.id, n, body, now);
-    o.pending = false;
-    o.last_sent = now;
-    if (auto v = numeric_value(o)) {
-        o.last_value = *v;
-        o.has_last = true;
+    const coap::observation_id id = s->id;
+    auto sent = coap_.notify(id, n, body, now);
+    obs_.notified(handle, now);
+    // Gone on the CoAP side, or an error notification, which ends the
+    // observation (RFC 7641 3.2, 4.2).
+    if ((!sent && sent.error().code == errc::not_found) || r.code != status::content) {
+        coap_.end_observation(id);
+        (void)obs_.remove(handle);
+        s->used = false;
     }
-    // An error notification ends the observation (RFC 7641 3.2).
-    if (!s && s.error().code == errc::not_found) {
-        o.used = false;
-        return false;
-    }
-    if (r.code != status::content) {
-        coap_.end_observation(o.id);
-        o.used = false;
-    }
-    return s.has_value();
 }
 
 void client::drop_observation(coap::observation_id id) noexcept {
-    for (auto& o : obs_)
-        if (o.used && o.id == id) o.used = false;
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+        obs_slot& s = slots_[i];
+        if (!s.used || s.id != id) continue;
+        s.used = false;
+        (void)obs_.remove(static_cast<std::uint32_t>(i + 1) | (std::uint32_t{s.gen} << 8));
+    }
 }
 
 void client::drop_observations(ssid server) noexcept {
-    for (auto& o : obs_) {
-        if (o.used && o.server == server) {
-            coap_.end_observation(o.id);
-            o.used = false;
-        }
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+        obs_slot& s = slots_[i];
+        if (!s.used) continue;
+        const std::uint32_t h = static_cast<std::uint32_t>(i + 1) | (std::uint32_t{s.gen} << 8);
+        const observation* o = obs_.find(h);
+        if (o != nullptr && o->server != server) continue;
+        coap_.end_observation(s.id);
+        s.used = false;
+        (void)obs_.remove(h);
     }
 }
 

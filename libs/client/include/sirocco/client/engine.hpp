@@ -39,6 +39,7 @@
 #include "sirocco/base/result.hpp"
 #include "sirocco/base/static_vector.hpp"
 #include "sirocco/client/dm.hpp"
+#include "sirocco/client/observe.hpp"
 #include "sirocco/coap/engine.hpp"
 
 // Capacities of the engine (compile-time, like coap::limits; the whole build
@@ -64,12 +65,6 @@
 #endif
 #ifndef SIROCCO_CLIENT_SEND_BYTES
 #define SIROCCO_CLIENT_SEND_BYTES 512  ///< the payload of one Send
-#endif
-#ifndef SIROCCO_CLIENT_OBSERVATIONS
-#define SIROCCO_CLIENT_OBSERVATIONS SIROCCO_COAP_OBSERVATIONS
-#endif
-#ifndef SIROCCO_CLIENT_COMPOSITE_PATHS
-#define SIROCCO_CLIENT_COMPOSITE_PATHS 4  ///< paths of one Observe-Composite
 #endif
 #ifndef SIROCCO_CLIENT_EVENTS
 #define SIROCCO_CLIENT_EVENTS 8  ///< client_events waiting for poll_event()
@@ -173,8 +168,11 @@ class client {
 
     /// Capacities (see the SIROCCO_CLIENT_* macros above).
     static constexpr std::size_t max_servers = SIROCCO_CLIENT_MAX_SERVERS;
-    static constexpr std::size_t max_observations = SIROCCO_CLIENT_OBSERVATIONS;
-    static constexpr std::size_t max_composite_paths = SIROCCO_CLIENT_COMPOSITE_PATHS;
+    /// Observations (observe.hpp's SIROCCO_CLIENT_MAX_OBSERVATIONS; the CoAP
+    /// layer's SIROCCO_COAP_OBSERVATIONS bounds them too) and paths of one
+    /// Observe-Composite (SIROCCO_CLIENT_MAX_OBSERVE_PATHS).
+    static constexpr std::size_t max_observations = observation_set::capacity;
+    static constexpr std::size_t max_composite_paths = observation_set::max_paths;
     /// Observations the engine serves now (all servers).
     std::size_t observation_count() const noexcept;
     /// The time an Update is due for a lifetime of `lifetime_s` seconds,
@@ -226,19 +224,13 @@ class client {
         bool sleeping = false;
         bool waking = false;  ///< woke up; notifications wait for the Update
     };
-    struct observation {
+    /// The CoAP observation behind each handle given to observation_set:
+    /// handle = index + 1 + 256 x generation.
+    struct obs_slot {
         bool used = false;
         bool composite = false;
-        bool pending = false;   ///< changed and the attributes ask for a notification
-        bool has_last = false;  ///< last_value holds the value last notified
-        ssid server = 0;
+        std::uint8_t gen = 0;
         coap::observation_id id;
-        std::uint16_t format = 0;  ///< the content format of the first answer
-        lwm2m::path path;
-        std::uint8_t npaths = 0;
-        std::array<lwm2m::path, SIROCCO_CLIENT_COMPOSITE_PATHS> paths{};
-        time_ms last_sent = 0;
-        double last_value = 0;
     };
 
     account* find_account(ssid s) noexcept;
@@ -264,9 +256,10 @@ class client {
     void poll_model(time_ms now) noexcept;
     void on_path_changed(const lwm2m::path& p, time_ms now) noexcept;
     void run_observations(time_ms now) noexcept;
-    std::optional<time_ms> observation_due(const observation& o) const noexcept;
-    bool notify_one(observation& o, time_ms now) noexcept;
-    std::optional<double> numeric_value(const observation& o) noexcept;
+    void add_observation(coap::observation_id id, ssid server, std::span<const lwm2m::path> paths,
+                         bool composite, std::uint16_t format, time_ms now) noexcept;
+    obs_slot* find_slot(std::uint32_t handle) noexcept;
+    void notify_one(std::uint32_t handle, time_ms now) noexcept;
     void drop_observation(coap::observation_id id) noexcept;
     void drop_observations(ssid server) noexcept;
 
@@ -277,7 +270,8 @@ class client {
     time_ms now_ = 0;  ///< the latest time a caller gave us
     std::uint32_t send_size_ = 0;
     static_vector<account, max_servers> accounts_;
-    std::array<observation, max_observations> obs_{};
+    observation_set obs_;
+    std::array<obs_slot, max_observations> slots_{};
     std::array<client_event, SIROCCO_CLIENT_EVENTS> events_{};
     std::size_t ev_head_ = 0, ev_count_ = 0;
     std::array<std::uint8_t, SIROCCO_CLIENT_BODY_BYTES> body_{};
