@@ -1144,9 +1144,6 @@ dm_result data_model::discover(const request_ctx& ctx, const path& p, mutable_by
 
 namespace {
 
-#ifndef SIROCCO_CLIENT_MAX_COMPOSITE_PATHS
-#define SIROCCO_CLIENT_MAX_COMPOSITE_PATHS 16
-#endif
 
 class path_list final : public codec::path_sink {
   public:
