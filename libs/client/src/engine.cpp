@@ -188,6 +188,7 @@ result<void> client::load_settings(account& a) noexcept {
     u32(18, a.retry_timer);
     u32(19, a.seq_delay);
     u32(20, a.seq_retry);
+    u32(5, a.disable_timeout);
     if (a.retry_count == 0) a.retry_count = 1;
     if (a.seq_retry == 0) a.seq_retry = 1;
     return {};
@@ -528,18 +529,25 @@ void client::handle_request(const coap::event& e, time_ms now) noexcept {
         }
     } else if (m.code == codes::post) {
         if (path.is_resource()) {
-            // Registration Update Trigger (/1/x/8) is the engine's business.
-            const bool trigger = path.object().value() == 1 && path.resource().value() == 8;
+            // Registration Update Trigger (/1/x/8) and Disable (/1/x/4) are
+            // the engine's business (the object may record them as well).
+            const std::uint16_t rid = path.resource().value();
+            const bool trigger = path.object().value() == 1 && (rid == 8 || rid == 4);
             r = dm_.execute(ctx, path, as_chars(payload));
             if (trigger && (r.code == status::changed || r.code == status::method_not_allowed)) {
                 object* srv = dm_.find(1);
-                const resource_def* d = srv != nullptr ? srv->def().find(8) : nullptr;
+                const resource_def* d = srv != nullptr ? srv->def().find(rid) : nullptr;
                 if (d != nullptr && srv->has_instance(path.instance().value()) &&
                     (static_cast<unsigned>(d->ops) & static_cast<unsigned>(operations::execute)) !=
                         0) {
                     r.code = status::changed;
-                    for (auto& a : accounts_)
-                        if (a.srv_iid == path.instance().value()) a.update_wanted = true;
+                    for (auto& a : accounts_) {
+                        if (a.srv_iid != path.instance().value()) continue;
+                        if (rid == 8)
+                            a.update_wanted = true;
+                        else
+                            a.disable_wanted = true;
+                    }
                 }
             }
         } else if (path.is_object()) {
@@ -831,6 +839,18 @@ void client::handle_result(account& a, const coap::event& e, time_ms now) noexce
             c.kind = client_event_kind::close_transport;
             c.server = a.id;
             push(c);
+            if (a.open) {
+                a.open = false;
+                coap_.close_peer(a.peer);
+            }
+            if (a.disabling) {
+                // Disable (Core TS 1.2, E.2 /1/x/4): register again after the
+                // Disable Timeout (/1/x/5).
+                a.disabling = false;
+                a.st = registration_state::waiting_retry;
+                a.attempt = a.sequence = 0;
+                a.timer = now + time_ms{a.disable_timeout} * 1000u;
+            }
             return;
         }
         case reg_op::none:
@@ -840,6 +860,13 @@ void client::handle_result(account& a, const coap::event& e, time_ms now) noexce
 
 void client::run_accounts(time_ms now) noexcept {
     for (auto& a : accounts_) {
+        if (a.disable_wanted && a.op == reg_op::none) {
+            a.disable_wanted = false;
+            if (a.st == registration_state::registered && a.open) {
+                a.sleeping = false;
+                if (send_deregister(a, now)) a.disabling = true;
+            }
+        }
         if (a.timer != 0 && now >= a.timer) {
             a.timer = 0;
             if (a.st == registration_state::registered) {
@@ -941,6 +968,8 @@ result<void> client::deregister(time_ms now) noexcept {
                     c.kind = client_event_kind::close_transport;
                     c.server = a.id;
                     push(c);
+                    a.open = false;
+                    coap_.close_peer(a.peer);
                 }
                 break;
             }

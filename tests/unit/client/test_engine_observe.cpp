@@ -310,3 +310,50 @@ TEST(ClientQueueMode, SendWakesTheClient) {
 
 }  // namespace
 }  // namespace sirocco::client::test
+
+namespace sirocco::client::test {
+namespace {
+
+TEST_F(ClientObserve, DefaultPminFromTheServerObject) {
+    ASSERT_TRUE(h.srv_obj.set_value(0, 2, lwm2m::value::of_integer(5)).has_value());
+    observe();  // t = 2000
+    set_temp(22);
+    h.run_until(2000 + 5000 - 1);
+    EXPECT_TRUE(h.notifications().empty());
+    h.run_until(2000 + 5000);
+    EXPECT_EQ(notified_times(), std::vector<coap::time_ms>{7000});
+}
+
+TEST_F(ClientObserve, DeletedInstanceEndsTheObservationWithNotFound) {
+    auto o = h.request(codes::get, "/3303/0", {}, {}, senml_cbor, {}, 0u);
+    ASSERT_EQ(o.code, codes::content);
+    EXPECT_EQ(h.request(codes::del, "/3303/0").code, codes::deleted);
+    h.pump();
+    // The error notification ends the observation on the server's side too
+    // (RFC 7641 3.2): its CoAP engine reports it as the final response.
+    bool ended = false;
+    for (const auto& r : h.responses)
+        if (r.exchange == o.exchange && r.code == codes::not_found) ended = true;
+    EXPECT_TRUE(ended);
+    EXPECT_EQ(h.cl->observation_count(), 0u);
+}
+
+TEST_F(ClientObserve, DeregisterEndsObservations) {
+    observe();
+    EXPECT_EQ(h.cl->observation_count(), 1u);
+    ASSERT_TRUE(h.cl->deregister(h.now).has_value());
+    h.pump();
+    EXPECT_EQ(h.cl->observation_count(), 0u);
+}
+
+TEST_F(ClientObserve, ObservationsAreBoundedByTheCoapLayer) {
+    const char* paths[] = {"/3303/0/5700", "/3303/0/5701", "/3/0/0", "/3/0/1", "/3/0/2"};
+    for (const char* p : paths) {
+        auto r = h.request(codes::get, p, {}, {}, text, {}, 0u);
+        EXPECT_EQ(r.code, codes::content);
+    }
+    EXPECT_EQ(h.cl->observation_count(), std::min<std::size_t>(coap::limits::observations, 5));
+}
+
+}  // namespace
+}  // namespace sirocco::client::test

@@ -213,3 +213,42 @@ TEST(ClientRegistration, TransportFailureRunsTheRetryProcedure) {
 
 }  // namespace
 }  // namespace sirocco::client::test
+
+namespace sirocco::client::test {
+namespace {
+
+TEST(ClientRegistration, DisableDeregistersThenRegistersAfterTheTimeout) {
+    harness h;
+    ASSERT_TRUE(h.srv_obj.set_value(0, 5, lwm2m::value::of_integer(60)).has_value());
+    h.start();
+    h.advance(1000);  // t = 2000
+    auto r = h.request(coap::codes::post, "/1/0/4");
+    EXPECT_EQ(r.code, coap::codes::changed);
+    h.pump();
+    ASSERT_EQ(h.requests.size(), 2u);
+    EXPECT_EQ(h.requests[1].code, coap::codes::del);
+    EXPECT_EQ(h.count(client_event_kind::deregistered), 1u);
+    EXPECT_EQ(h.count(client_event_kind::close_transport), 1u);
+    h.run_until(2000 + 60000 - 1);
+    EXPECT_EQ(h.requests.size(), 2u);
+    h.run_until(2000 + 60000);
+    ASSERT_EQ(h.requests.size(), 3u);
+    EXPECT_EQ(h.requests[2].path, "/rd");
+    EXPECT_EQ(h.count(client_event_kind::open_transport), 2u);
+    EXPECT_EQ(h.cl->state(101), registration_state::registered);
+}
+
+TEST(ClientRegistration, BindingChangeGoesInTheUpdate) {
+    harness h;
+    h.start();
+    auto r = h.request(coap::codes::put, "/1/0/7", 0, "UQ");
+    EXPECT_EQ(r.code, coap::codes::changed);
+    h.pump();
+    ASSERT_EQ(h.requests.size(), 2u);
+    EXPECT_TRUE(h.requests[1].has_query("b=U"));
+    EXPECT_TRUE(h.requests[1].has_query("Q"));
+    EXPECT_FALSE(h.requests[1].has_query("lt=300"));
+}
+
+}  // namespace
+}  // namespace sirocco::client::test

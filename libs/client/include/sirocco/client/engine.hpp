@@ -223,6 +223,10 @@ class client {
         time_ms last_traffic = 0;
         bool sleeping = false;
         bool waking = false;  ///< woke up; notifications wait for the Update
+        // Disable (/1/x/4): de-register, then register again after /1/x/5.
+        bool disable_wanted = false;
+        bool disabling = false;
+        std::uint32_t disable_timeout = 86400;
     };
     /// The CoAP observation behind each handle given to observation_set:
     /// handle = index + 1 + 256 x generation.
