@@ -252,3 +252,57 @@ TEST(ClientRegistration, BindingChangeGoesInTheUpdate) {
 
 }  // namespace
 }  // namespace sirocco::client::test
+
+#include "sirocco/client/objects/access_control.hpp"
+#include "sirocco/client/objects/connectivity_monitoring.hpp"
+#include "sirocco/client/objects/connectivity_statistics.hpp"
+#include "sirocco/client/objects/light_control.hpp"
+#include "sirocco/client/objects/location.hpp"
+#include "sirocco/client/objects/on_off_switch.hpp"
+
+namespace sirocco::client::test {
+namespace {
+
+TEST(ClientRegistration, EveryStandardObjectFitsTheObjectList) {
+    harness h;
+    access_control acl;
+    connectivity_monitoring cm;
+    location loc;
+    connectivity_statistics stats;
+    light_control light;
+    on_off_switch sw;
+    ASSERT_TRUE(light.add_light(0).has_value());
+    ASSERT_TRUE(sw.add_switch(0).has_value());
+    for (object* o : std::initializer_list<object*>{&acl, &cm, &loc, &stats, &light, &sw})
+        ASSERT_TRUE(h.dm.add(*o).has_value());
+    h.start();
+    ASSERT_EQ(h.requests.size(), 1u);
+    const std::string& list = h.requests[0].payload;
+    for (const char* s : {"</1/0>", "</3/0>", "</4/0>", "</5/0>", "</6/0>", "</7/0>", "</3303/0>",
+                          "</3311/0>", "</3342/0>"})
+        EXPECT_NE(list.find(s), std::string::npos) << s << " in " << list;
+    EXPECT_EQ(h.cl->state(101), registration_state::registered);
+}
+
+TEST(ClientRegistration, OneAccountPerSecurityAndServerPair) {
+    harness h;
+    ASSERT_TRUE(h.sec.add_server(1, "coap://192.0.2.9:5683", 102).has_value());
+    ASSERT_TRUE(h.srv_obj.add_server(1, 102, 600).has_value());
+    h.auto_open = false;
+    ASSERT_TRUE(h.cl->start(h.now).has_value());
+    h.pump();
+    ASSERT_EQ(h.count(client_event_kind::open_transport), 2u);
+    EXPECT_EQ(h.events[0].server, 101);
+    EXPECT_EQ(h.event_uris[0], "coap://127.0.0.1:5683");
+    EXPECT_EQ(h.events[1].server, 102);
+    EXPECT_EQ(h.event_uris[1], "coap://192.0.2.9:5683");
+    ASSERT_TRUE(h.cl->transport_open(101, harness::server_peer, coap::framing::datagram, h.now)
+                    .has_value());
+    h.pump();
+    EXPECT_EQ(h.cl->state(101), registration_state::registered);
+    EXPECT_EQ(h.cl->state(102), registration_state::connecting);
+    EXPECT_FALSE(h.cl->transport_open(999, coap::peer_id(9), coap::framing::datagram, h.now));
+}
+
+}  // namespace
+}  // namespace sirocco::client::test
