@@ -826,6 +826,10 @@ dm_result data_model::write(const request_ctx& ctx, const path& p, std::uint16_t
     const auto* fi = codec::find_format(format);
     if (fi == nullptr || fi->paths_only || format == fmt(content_format::link_format))
         return fail(status::unsupported_content_format);
+    // text, opaque and CBOR carry one value: not an instance or a whole
+    // multiple resource (Core TS 1.2, 7.3).
+    if (!fi->multiple_resources && (d == nullptr || (d->multiple && p.is_resource())))
+        return fail(status::unsupported_content_format);
 
     std::optional<one_resource> model;
     if (d != nullptr) model.emplace(o->id(), *d);
@@ -889,7 +893,7 @@ dm_result data_model::create(const request_ctx& ctx, const path& p, std::uint16_
     const bool raw_tlv = format == fmt(content_format::tlv);
     if (!payload.empty()) {
         const auto* fi = codec::find_format(format);
-        if (fi == nullptr || fi->paths_only || format == fmt(content_format::link_format))
+        if (fi == nullptr || fi->paths_only || !fi->multiple_resources)
             return fail(status::unsupported_content_format);
         write_sink check({this, &ctx, &p, raw_tlv, false, true, false, std::nullopt});
         auto r1 = codec::decode(static_cast<content_format>(format), dc, payload, check);
@@ -1143,7 +1147,6 @@ dm_result data_model::discover(const request_ctx& ctx, const path& p, mutable_by
 // ---- Composite --------------------------------------------------------------
 
 namespace {
-
 
 class path_list final : public codec::path_sink {
   public:

@@ -385,6 +385,104 @@ TEST_F(dm_ops, write_tlv_values_typed_by_the_table) {
         status::bad_request);
 }
 
+// Payloads made by the codecs themselves, one operation at a time per format.
+struct encoded {
+    std::uint8_t buf[512];
+    std::size_t n = 0;
+    bytes_view view() const { return {buf, n}; }
+};
+encoded encode_records(std::uint16_t f, const path& base, std::vector<lwm2m::record> rs) {
+    encoded e;
+    codec::encode_context ec{base, nullptr};
+    auto n =
+        codec::encode(static_cast<content_format>(f), ec, rs, mutable_bytes(e.buf, sizeof e.buf));
+    EXPECT_TRUE(n) << f;
+    e.n = n ? *n : 0;
+    return e;
+}
+
+TEST_F(dm_ops, write_resource_and_resource_instances_in_every_format) {
+    for (std::uint16_t f : {TEXT, CBOR, TLV, SENML_JSON, SENML_CBOR, LWM2M_JSON, LWM2M_CBOR}) {
+        SCOPED_TRACE(f);
+        auto e = encode_records(f, P("/9000/0/1"), {{P("/9000/0/1"), value::of_integer(33), {}}});
+        ASSERT_EQ(dm.write(srv, P("/9000/0/1"), f, e.view(), true, scratch).code, status::changed);
+        EXPECT_EQ(*obj.get(0, 1), value::of_integer(33));
+        obj.set(0, 1, value::of_integer(0));
+        e = encode_records(f, P("/9000/0/5/2"), {{P("/9000/0/5/2"), value::of_string("q"), {}}});
+        ASSERT_EQ(dm.write(srv, P("/9000/0/5/2"), f, e.view(), true, scratch).code,
+                  status::changed);
+        EXPECT_EQ(*obj.get(0, 5, 2), value::of_string("q"));
+        if (f == TEXT || f == CBOR) {
+            EXPECT_EQ(dm.write(srv, P("/9000/0/5"), f, e.view(), true, scratch).code,
+                      status::unsupported_content_format);
+            continue;
+        }
+        // The whole multiple resource (replace).
+        e = encode_records(f, P("/9000/0/5"),
+                           {{P("/9000/0/5/7"), value::of_string("s"), {}},
+                            {P("/9000/0/5/8"), value::of_string("t"), {}}});
+        ASSERT_EQ(dm.write(srv, P("/9000/0/5"), f, e.view(), true, scratch).code, status::changed);
+        EXPECT_EQ(obj.riids(0, 5), (std::vector<int>{7, 8}));
+        obj.clear_resource(0, 5);
+    }
+}
+
+TEST_F(dm_ops, read_resource_and_resource_instance_in_every_format) {
+    for (std::uint16_t f : {TEXT, CBOR, TLV, SENML_JSON, SENML_CBOR, LWM2M_JSON, LWM2M_CBOR}) {
+        SCOPED_TRACE(f);
+        auto r = dm.read(srv, P("/9000/0/2"), f, out, scratch);
+        ASSERT_EQ(r.code, status::content);
+        auto rs = typed(r, P("/9000/0/2"));
+        ASSERT_EQ(rs.size(), 1u);
+        EXPECT_EQ(rs[0].value.view(), value::of_float(1.5));
+        r = dm.read(srv, P("/9000/0/5/1"), f, out, scratch);
+        ASSERT_EQ(r.code, status::content);
+        rs = typed(r, P("/9000/0/5/1"));
+        ASSERT_EQ(rs.size(), 1u);
+        EXPECT_EQ(rs[0].value.view(), value::of_string("b"));
+        r = dm.read(srv, P("/9000/0/5"), f, out, scratch);
+        if (f == TEXT || f == CBOR) {
+            EXPECT_EQ(r.code, status::not_acceptable);
+            continue;
+        }
+        ASSERT_EQ(r.code, status::content);
+        EXPECT_EQ(paths_of(typed(r, P("/9000/0/5"))),
+                  (std::vector<std::string>{"/9000/0/5/0", "/9000/0/5/1"}));
+    }
+}
+
+TEST_F(dm_ops, create_in_every_multi_value_format) {
+    obj.max_instances = 10;
+    std::uint16_t iid = 1;
+    for (std::uint16_t f : {TLV, SENML_JSON, SENML_CBOR, LWM2M_JSON, LWM2M_CBOR}) {
+        SCOPED_TRACE(f);
+        path ip(lwm2m::object_id(9000), lwm2m::instance_id(iid));
+        auto e = encode_records(f, P("/9000"),
+                                {{*ip.child(1), value::of_integer(iid), {}},
+                                 {*(*ip.child(5)).child(0), value::of_string("m"), {}}});
+        auto r = dm.create(srv, P("/9000"), f, e.view(), scratch);
+        ASSERT_EQ(r.code, status::created);
+        EXPECT_EQ(r.created, std::optional<std::uint16_t>(iid));
+        EXPECT_EQ(*obj.get(iid, 1), value::of_integer(iid));
+        EXPECT_EQ(*obj.get(iid, 5, 0), value::of_string("m"));
+        ++iid;
+    }
+}
+
+TEST_F(dm_ops, write_composite_in_lwm2m_cbor_and_senml_cbor) {
+    fill(1);
+    for (std::uint16_t f : {SENML_CBOR, LWM2M_CBOR, SENML_JSON}) {
+        SCOPED_TRACE(f);
+        auto e = encode_records(f, path(),
+                                {{P("/9000/0/1"), value::of_integer(f), {}},
+                                 {P("/9000/1/3"), value::of_boolean(false), {}}});
+        ASSERT_EQ(dm.write_composite(srv, f, e.view(), scratch).code, status::changed);
+        EXPECT_EQ(*obj.get(0, 1), value::of_integer(f));
+        EXPECT_EQ(*obj.get(1, 3), value::of_boolean(false));
+        obj.set(1, 3, value::of_boolean(true));
+    }
+}
+
 // ---- Execute ---------------------------------------------------------------------
 
 TEST_F(dm_ops, execute) {
