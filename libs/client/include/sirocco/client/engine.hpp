@@ -22,10 +22,71 @@
 // queue mode), default pmin/pmax (/1/x/2, /1/x/3), and the 1.1 retry
 // procedure (/1/x/17 communication retry count, /1/x/18 retry timer, /1/x/19
 // sequence delay timer, /1/x/20 sequence retry count). Executing /1/x/8
-// (Registration Update Trigger) sends an Update; /1/x/4 disables.
+// (Registration Update Trigger) sends an Update; /1/x/4 (Disable)
+// de-registers and registers again after /1/x/5 seconds. Settings are read
+// again whenever something under /1 changes; a changed lifetime or binding
+// is sent in an Update.
+//
+// Registration (Core TS 1.2, 6.2): Register is CON POST /rd?ep=&lt=&lwm2m=
+// &b= (1.0: b=U or UQ; 1.1+: b=U plus Q for queue mode) with the object list
+// (data_model::write_object_list, Content-Format 40). An Update (POST to the
+// Location-Path, carrying only lt / b / the object list when they changed)
+// goes update_delay(lifetime) after each 2.01 / 2.04 (see update_delay()),
+// when dm.generation() changes, on /1/x/8, or on update(). A failed Register
+// (error code, timeout, transport_failed) runs the 1.1 retry procedure
+// (6.2.1.2): the n-th failed attempt of a sequence waits retry timer x
+// 2^(n-1); after retry count attempts the next sequence starts after the
+// sequence delay; after sequence retry count sequences: registration_failed.
+// Any failed Update (4.04 included) registers again at once.
+//
+// The CoAP edge (Anjay's rule: decode once): each request event becomes one
+// data_model call, the path from Uri-Path (a non-numeric segment or an id
+// above 65535: 4.04; more than four ids: 4.00):
+//   GET                     Read (Accept honoured)    Accept 40: Discover
+//   GET Observe 0           Observe: Read, then the observation is handed to
+//                           observation_set (observe.hpp); Observe 1 cancels
+//   PUT                     Write (replace); with Uri-Query and no payload:
+//                           Write-Attributes
+//   POST /o                 Create (2.01 with Location-Path /o/i)
+//   POST /o/i               Write (partial update)
+//   POST /o/i/r             Execute (payload = arguments)
+//   DELETE                  Delete
+//   FETCH (+ Observe 0)     Read-Composite (Observe-Composite)
+//   iPATCH                  Write-Composite
+// Content-Format missing on a write with a payload: 4.00. A Block1 transfer
+// of a resource in Opaque (42, or no Content-Format) is handed to
+// object::write_chunk() block by block, nothing buffered (2.31 Continue per
+// block, 2.04 at the end); Block1 in any other format: 4.13. Large answers
+// are served by coap::engine in Block2 from the body the edge rebuilds per
+// block request. Other methods: 4.05. Access Control is the data model's
+// (write_chunk() bypasses it: the firmware Package is the device's choice).
+//
+// Notifications: changes come from changed(), from the data model's queue
+// (objects calling object::changed(); picked up at the next call into the
+// engine, so call on_timer() or changed() after such a change), and from the
+// edge's own writes. observation_set decides when each observation is due;
+// the engine reads the value (dm.read / dm.encode_paths for composite) in the
+// format of the first answer and sends it with coap::engine::notify(). An
+// error (the path is gone) is sent as the notification's code and ends the
+// observation. RST or GET Observe 1 from the server ends it too.
+//
+// Queue mode (binding with 'Q', Core TS 1.2, 6.5): after queue_time() with
+// no traffic with the server (and nothing due or in flight) the engine
+// reports `sleeping` and drops whatever arrives from that server until it
+// wakes (the server must hold its requests). A due notification, a Send, an
+// Update (timer, trigger, update()) or de-registration wakes it: `awake`,
+// then an Update first; notifications and a waiting Send go after the 2.04.
+//
+// Send (1.1+, 6.4.4 "Send"): CON POST /dp with the current values of the
+// paths in SenML CBOR (112), one at a time; send_done / send_failed report
+// the outcome.
 //
 // Device-side: no heap, no exceptions. Memory: sizeof(client) is dominated by
-// its coap::engine (limits in coap/config.hpp) and the buffers below.
+// its coap::engine (limits in coap/config.hpp) and the buffers below. With
+// the default limits: 35,856 bytes on Cortex-M4 (30,704 of them the CoAP
+// engine; the body, scratch, Register and Send buffers 3,968), 39,120 bytes
+// on x86-64 (33,680 the CoAP engine). The data model is separate (1,328 /
+// 1,600 bytes).
 #pragma once
 
 #include <array>
@@ -136,13 +197,22 @@ class client {
     /// account: no Security instance with a Server instance of the same SSID).
     result<void> start(time_ms now) noexcept;
 
-    /// The runtime opened the transport of `server` as `peer`.
+    /// The runtime opened the transport of `server` as `peer` (the CoAP
+    /// engine opens the peer; Register goes out when the account waits for
+    /// it). Errors: not_found (no such account), those of
+    /// coap::engine::open_peer (capacity_exceeded, invalid_argument).
     result<void> transport_open(ssid server, coap::peer_id peer, coap::framing f,
                                 time_ms now) noexcept;
     /// The runtime could not open it, or lost it; the retry procedure runs.
     void transport_failed(ssid server, time_ms now) noexcept;
 
+    /// Bytes from `peer` (as coap::engine::on_receive; its errors). While
+    /// the server's account sleeps in queue mode, the bytes are dropped
+    /// (returns their size). Requests are answered, responses and
+    /// notifications handled, before it returns.
     result<std::size_t> on_receive(coap::peer_id peer, bytes_view bytes, time_ms now) noexcept;
+    /// Runs retransmissions, registration timers, due notifications and the
+    /// queue-mode quiet time.
     void on_timer(time_ms now) noexcept;
     std::optional<time_ms> next_deadline() const noexcept;
     std::optional<coap::transmit> poll_transmit(mutable_bytes out) noexcept;
@@ -154,10 +224,15 @@ class client {
     /// of overlapping paths are notified as their attributes allow.
     void changed(const lwm2m::path& p, time_ms now) noexcept;
     /// LwM2M Send (1.1+) of the current values of `paths` to `server` (0: the
-    /// first registered server) in SenML CBOR. Errors: not_allowed (1.0, or
-    /// not registered, or /1/x/23 Mute Send), capacity_exceeded.
+    /// first registered server) in SenML CBOR. The values are encoded now
+    /// (into the engine's Send buffer). Errors: not_allowed (1.0, or not
+    /// registered, or /1/x/23 Mute Send), capacity_exceeded (a Send is in
+    /// progress, or the values do not fit SIROCCO_CLIENT_SEND_BYTES),
+    /// not_found (no such path), invalid_argument (other refusals of the
+    /// data model), and those of coap::engine::send_request.
     result<void> send(std::span<const lwm2m::path> paths, time_ms now, ssid server = 0) noexcept;
-    /// Sends a Registration Update now (to every registered server).
+    /// Sends a Registration Update now (to every registered server; waking
+    /// it in queue mode). Errors: not_allowed (no server registered).
     result<void> update(time_ms now) noexcept;
     /// De-registers from every server; deregistered events follow.
     result<void> deregister(time_ms now) noexcept;
