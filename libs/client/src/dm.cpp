@@ -431,7 +431,15 @@ bool allowed(data_model& dm, const request_ctx& ctx, std::uint16_t oid, std::uin
     if (ctx.bootstrap || ctx.server == 0) return true;
     // No LwM2M server may touch the Security (or OSCORE) object (E.1).
     if (oid == security_oid || oid == oscore_oid) return false;
-    if (oid == acl_oid) return right == acl_read || !acl_enforced(dm);
+    if (oid == acl_oid) {
+        // Every server may read the ACLs; only the owner of an ACL instance
+        // may change it, and only the bootstrap server creates or deletes them.
+        if (right == acl_read || !acl_enforced(dm)) return true;
+        if (right != acl_write) return false;
+        object* a = dm.find(acl_oid);
+        auto owner = a != nullptr ? read_int(*a, iid, 3) : std::nullopt;
+        return owner && *owner == ctx.server;
+    }
     if (!acl_enforced(dm)) return true;
     return (acl_rights(dm, ctx.server, oid, iid) & right) != 0;
 }
@@ -546,6 +554,18 @@ status leaves_of_paths(data_model& dm, std::span<const path> paths, leaf_pass& f
         if (!is_success(s)) return s;
     }
     return status::content;
+}
+
+// Deletes the ACL instances of a deleted instance (E.3).
+void drop_acl_for(data_model& dm, std::uint16_t oid, std::uint16_t iid) noexcept {
+    object* a = dm.find(acl_oid);
+    if (a == nullptr || oid == acl_oid) return;
+    for (std::size_t k = a->instance_count(); k > 0; --k) {
+        std::uint16_t ai = a->instance_at(k - 1);
+        auto o = read_int(*a, ai, 0);
+        auto i = read_int(*a, ai, 1);
+        if (o && i && *o == oid && *i == iid) (void)a->remove(ai);
+    }
 }
 
 // Checks a decoded record against the definitions, then validates (first
@@ -954,6 +974,7 @@ dm_result data_model::remove(const request_ctx& ctx, const path& p) noexcept {
     auto s = o->remove(iid);
     if (!is_success(s)) return fail(s);
     drop_attributes(p);
+    drop_acl_for(*this, o->id(), iid);
     on_changed(path(p.object()));
     return fail(status::deleted);
 }

@@ -767,6 +767,18 @@ TEST_F(dm_acl, create_needs_the_create_right_and_makes_the_creator_owner) {
     EXPECT_EQ(dm.write(s2, P(path), TEXT, B("1"), true, scratch).code, status::unauthorized);
 }
 
+TEST_F(dm_acl, acl_instances_belong_to_their_owner) {
+    // ACL instance 0 is owned by server 2: only it may change the ACL.
+    EXPECT_EQ(dm.write(s1, P("/2/0/2/1"), TEXT, B("31"), true, scratch).code, status::unauthorized);
+    EXPECT_EQ(dm.write(s2, P("/2/0/2/1"), TEXT, B("31"), true, scratch).code, status::changed);
+    EXPECT_EQ(dm.write(s1, P("/9000/0/1"), TEXT, B("1"), true, scratch).code, status::changed);
+    EXPECT_EQ(dm.read(s3, P("/2/0"), std::nullopt, out, scratch).code, status::content);
+    EXPECT_EQ(dm.remove(s2, P("/2/0")).code, status::unauthorized);
+    // Deleting an instance deletes its ACL instance.
+    EXPECT_EQ(dm.remove(s2, P("/9000/0")).code, status::deleted);
+    EXPECT_EQ(acl.insts, (std::set<std::uint16_t>{1}));
+}
+
 TEST_F(dm_acl, not_enforced_with_one_server) {
     server.insts = {0};
     EXPECT_EQ(dm.write(s1, P("/9000/0/1"), TEXT, B("1"), true, scratch).code, status::changed);

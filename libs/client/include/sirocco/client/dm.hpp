@@ -18,9 +18,11 @@
 //    Execute 4, Delete 8, Create 16. The device itself (ssid 0) and the
 //    bootstrap server are never restricted. Whatever the server count, no
 //    LwM2M server reaches the Security (0) or OSCORE (21) objects (4.01), and
-//    object 2 is readable by every server but writable only without
-//    enforcement. When a server creates an instance under enforcement, the
-//    data model creates the ACL instance making it the owner (E.3).
+//    object 2 is readable by every server; under enforcement an ACL
+//    instance is writable only by its owner, and only the bootstrap server or
+//    the device creates or deletes ACL instances. When a server creates an
+//    instance under enforcement, the data model creates the ACL instance
+//    making it the owner; deleting an instance deletes its ACL instances (E.3).
 //  - encodes or decodes the payload with libs/codec, driven by the object
 //    definitions (type of each resource), in the content format asked for or
 //    the one suited to the LwM2M version (4.06 for an Accept it cannot serve,
