@@ -50,10 +50,12 @@ struct null_sink final : firmware_sink {
 };
 
 const coap::peer_id server_peer(1);
+bool g_fail_some = false;
+std::uint32_t g_answers = 0;
 
 // Answers a confirmable request of the client (Register, Update, Send, a CON
 // notification) as a server would: ACK with 2.01 + Location-Path for a
-// Register, 2.04 otherwise.
+// Register, 2.02 for a De-register, 2.04 (or 4.04, see g_fail_some) otherwise.
 void answer(engine_t& c, bytes_view datagram, coap::time_ms now) {
     auto m = coap::decode(datagram, coap::framing::datagram);
     if (!m || m->type != coap::msg_type::con) return;
@@ -77,7 +79,10 @@ void answer(engine_t& c, bytes_view datagram, coap::time_ms now) {
         } else if (m->code == coap::codes::del) {
             a.code = coap::codes::deleted;
         } else {
-            a.code = coap::codes::changed;
+            // Flag bit 3: every other Update / Send fails (4.04 makes the
+            // client register again; a failed Send is reported).
+            a.code = (g_fail_some && (++g_answers & 1) != 0) ? coap::codes::not_found
+                                                             : coap::codes::changed;
         }
     } else {
         a.code = coap::codes::empty;  // an empty ACK for a CON response/notification
@@ -149,8 +154,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     holder.emplace(cfg, dm);
     engine_t& c = *holder;
     coap::time_ms now = 1000;
+    g_fail_some = false;
+    g_answers = 0;
     if (!c.start(now)) return 0;
     drain(c, now);  // open_transport -> Register -> 2.01
+    // The harness itself is broken if the client did not register.
+    if (c.state(101) != registration_state::registered) __builtin_trap();
+    g_fail_some = (data[0] & 8) != 0;
 
     std::size_t pos = 1;
     double t = 20.0;

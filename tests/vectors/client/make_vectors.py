@@ -2,7 +2,8 @@
 """Writes the seed corpus of fuzz_client (*.hex) in this folder.
 
 Each file: one flags byte (bit 0: LwM2M 1.1 else 1.0, bit 1: queue mode,
-bit 2: a second server so Access Control counts), then chunks of one length
+bit 2: a second server so Access Control counts, bit 3: every other Update /
+Send answered 4.04), then chunks of one length
 byte and one CoAP datagram (a request from the server). The length byte also
 drives the fuzzer: low nibble x 700 ms of time, bit 4 a sensor change, bit 5
 a Send. Run: python3 make_vectors.py
@@ -83,13 +84,13 @@ case("observe_temp", 1,
       (coap(GET, 0x2002, b"\xb2", path("/3303/0/5700") + [(6, 0), (17, 0)]), "Observe /3303/0/5700"),
       (coap(GET, 0x2003, b"\xb2", path("/3303/0/5700") + [(6, 1)]), "Cancel with Observe 1")],
      "Observe with attributes, then cancel")
-case("write_execute", 3,
+case("write_execute", 11,
      [(coap(PUT, 0x3001, b"\xc1", path("/3303/0/5750") + [(12, 0)], b"abc"), "Write text"),
       (coap(POST, 0x3002, b"\xc2", path("/3303/0") + [(12, 110)], senml), "Write partial SenML JSON"),
       (coap(POST, 0x3003, b"\xc3", path("/1/0/8")), "Execute Registration Update Trigger"),
       (coap(POST, 0x3004, b"\xc4", path("/3/0/4"), b"0='x'"), "Execute Reboot with arguments"),
       (coap(DELETE, 0x3005, b"\xc5", path("/3303/0")), "Delete")],
-     "Writes, executes and a delete, in queue mode")
+     "Writes, executes and a delete, in queue mode, Updates failing")
 case("discover_composite", 1,
      [(coap(GET, 0x4001, b"\xd1", path("/3") + [(17, 40)]), "Discover /3"),
       (coap(FETCH, 0x4002, b"\xd2", [(12, 320), (17, 110)], etch), "Read-Composite"),
