@@ -12,7 +12,10 @@
 //    next_deadline().
 // Everything happens on the event loop's thread. sirocco-fleet runs many
 // runners on one event_loop: a runner holds one socket per address family
-// in use, one timer and the resolvers in flight; nothing global.
+// in use, one timer and the resolvers in flight; nothing global. Each
+// runner has its own UDP socket (a device has its own source port, which is
+// how a server tells devices apart), so a fleet of N devices needs N file
+// descriptors (raise RLIMIT_NOFILE) and N receive buffers of max_pdu bytes.
 #pragma once
 
 #include <array>
