@@ -306,3 +306,34 @@ TEST(ClientRegistration, OneAccountPerSecurityAndServerPair) {
 
 }  // namespace
 }  // namespace sirocco::client::test
+
+namespace sirocco::client::test {
+namespace {
+
+TEST(ClientRegistration, UpdateTimeoutRegistersAgain) {
+    harness h;
+    h.start();
+    h.run_until(208000 - 1);
+    h.connected = false;  // the Update is lost with every retransmission
+    h.run_until(208000 + 62000 - 1);
+    EXPECT_EQ(h.cl->state(101), registration_state::updating);
+    h.run_until(208000 + 62000);
+    EXPECT_EQ(h.cl->state(101), registration_state::registering);
+    h.connected = true;  // the Register's first retransmission gets through
+    h.run_until(208000 + 62000 + 2000);
+    EXPECT_EQ(h.cl->state(101), registration_state::registered);
+    ASSERT_EQ(h.requests.size(), 2u);
+    EXPECT_EQ(h.requests[1].path, "/rd");
+    EXPECT_EQ(h.requests[1].at, 272000u);
+}
+
+TEST(ClientRegistration, Version10ReadsInstancesAsTlv) {
+    harness h(lwm2m_version::v1_0);
+    h.start();
+    auto r = h.request(coap::codes::get, "/3303/0");
+    EXPECT_EQ(r.code, coap::codes::content);
+    EXPECT_EQ(r.cf, 11542u);
+}
+
+}  // namespace
+}  // namespace sirocco::client::test
