@@ -357,3 +357,27 @@ TEST_F(ClientObserve, ObservationsAreBoundedByTheCoapLayer) {
 
 }  // namespace
 }  // namespace sirocco::client::test
+
+namespace sirocco::client::test {
+namespace {
+
+TEST(ClientSend, MuteSendRefusesAndOneAtATime) {
+    harness h;
+    h.start();
+    const lwm2m::path paths[] = {P("/3303/0/5700")};
+    ASSERT_TRUE(h.cl->send(paths, h.now).has_value());
+    // The first is in flight until pump() delivers it.
+    auto busy = h.cl->send(paths, h.now);
+    ASSERT_FALSE(busy.has_value());
+    EXPECT_EQ(busy.error().code, errc::capacity_exceeded);
+    h.pump();
+    EXPECT_EQ(h.count(client_event_kind::send_done), 1u);
+    ASSERT_TRUE(h.srv_obj.set_value(0, 23, lwm2m::value::of_boolean(true)).has_value());
+    h.cl->changed(P("/1/0/23"), h.now);
+    auto muted = h.cl->send(paths, h.now);
+    ASSERT_FALSE(muted.has_value());
+    EXPECT_EQ(muted.error().code, errc::not_allowed);
+}
+
+}  // namespace
+}  // namespace sirocco::client::test
