@@ -381,3 +381,23 @@ TEST(ClientSend, MuteSendRefusesAndOneAtATime) {
 
 }  // namespace
 }  // namespace sirocco::client::test
+
+namespace sirocco::client::test {
+namespace {
+
+TEST_F(ClientObserve, EpmaxSamplesAValueChangedWithoutReport) {
+    attrs({"epmax=10"});
+    observe();  // t = 2000
+    // The value changes but nobody tells the engine.
+    ASSERT_TRUE(h.temp.set_value(0, 5700, lwm2m::value::of_float(27)).has_value());
+    while (h.dm.poll_changed()) {
+    }
+    h.run_until(2000 + 10000 - 1);
+    EXPECT_TRUE(h.notifications().empty());
+    h.run_until(2000 + 10000);
+    EXPECT_EQ(notified_times(), std::vector<coap::time_ms>{12000});
+    EXPECT_EQ(notified_values(), std::vector<std::string>{"27.0"});
+}
+
+}  // namespace
+}  // namespace sirocco::client::test
