@@ -4,10 +4,12 @@
 #pragma once
 
 /// LwM2M servers (Server instances); Security has one more (bootstrap).
+/// Same macro and default as engine.hpp, which sizes its accounts with it.
 #ifndef SIROCCO_CLIENT_MAX_SERVERS
 #define SIROCCO_CLIENT_MAX_SERVERS 2
 #endif
-/// Bytes of a server URI (/0/x/0) and of a Package URI (/5/0/1).
+/// Bytes of a server URI (/0/x/0) and of a Package URI (/5/0/1); same
+/// macro and default as engine.hpp.
 #ifndef SIROCCO_CLIENT_MAX_URI
 #define SIROCCO_CLIENT_MAX_URI 64
 #endif
