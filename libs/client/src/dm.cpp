@@ -1016,6 +1016,8 @@ dm_result data_model::write_attributes(const request_ctx& ctx, const path& p,
     const bool change_conditions = q->gt.is_set() || q->lt.is_set() || q->st.is_set();
     if (change_conditions && (d == nullptr || !is_numeric(d->type)))
         return fail(status::bad_request);
+    if (q->edge.is_set() && (d == nullptr || d->type != data_type::boolean))
+        return fail(status::bad_request);
 
     codec::link::attributes merged;
     if (const auto* cur = attached(ctx.server, p)) merged = *cur;

@@ -30,7 +30,14 @@ periods periods_of(const codec::link::attributes& a) noexcept {
 }
 
 // Whether a change from `last` to `cur` meets the set conditions.
-bool conditions_met(const codec::link::attributes& a, double last, double cur) noexcept {
+// `seen`: the value of the previous evaluation (edges are between samples).
+bool conditions_met(const codec::link::attributes& a, double last, double seen,
+                    double cur) noexcept {
+    if (a.edge.is_set()) {
+        // Boolean resources (LwM2M 1.2): edge=1 rising (false -> true), 0 falling.
+        const double to = a.edge.value == 1 ? 1.0 : 0.0;
+        if (seen != cur && cur == to) return true;
+    }
     if (a.gt.is_set()) {
         double g = a.gt.value;
         if ((last <= g && cur > g) || (cur <= g && last > g)) return true;
@@ -53,7 +60,7 @@ std::optional<double> observation_set::numeric_value(data_model& dm,
     const resource_def* d = o->def().find(p.resource().value());
     if (d == nullptr || (d->multiple && !p.is_resource_instance())) return std::nullopt;
     if (d->type != data_type::integer && d->type != data_type::unsigned_integer &&
-        d->type != data_type::float_ && d->type != data_type::time)
+        d->type != data_type::float_ && d->type != data_type::time && d->type != data_type::boolean)
         return std::nullopt;
     if (!o->has_instance(p.instance().value())) return std::nullopt;
     std::uint8_t buf[16];
@@ -61,6 +68,7 @@ std::optional<double> observation_set::numeric_value(data_model& dm,
     if (p.is_resource_instance()) riid = p.resource_instance().value();
     auto v = o->read(p.instance().value(), d->id, riid, mutable_bytes(buf, sizeof buf));
     if (!v) return std::nullopt;
+    if (v->type() == data_type::boolean) return v->boolean() ? 1.0 : 0.0;
     auto f = v->as_float();
     if (!f) return std::nullopt;
     return *f;
@@ -83,6 +91,7 @@ result<void> observation_set::add(ssid server, std::span<const lwm2m::path> path
     o->last_notify = now;
     o->last_eval = now;
     o->last_value = paths.size() == 1 ? value : std::nullopt;
+    o->last_seen = o->last_value;
     return {};
 }
 
@@ -160,11 +169,13 @@ bool observation_set::evaluate(data_model& dm, observation& o, observe_time now,
     std::optional<double> cur;
     if (o.paths.size() == 1) cur = numeric_value(dm, o.paths[0]);
     o.sampled = cur;
-    const bool conditional = a.gt.is_set() || a.lt.is_set() || a.st.is_set();
+    const std::optional<double> seen = o.last_seen ? o.last_seen : o.last_value;
+    o.last_seen = cur;
+    const bool conditional = a.gt.is_set() || a.lt.is_set() || a.st.is_set() || a.edge.is_set();
     const bool was_pending = o.pending;
     o.pending = false;
     if (!cur || !o.last_value) return was_pending || (sample && cur.has_value());
-    if (conditional) return conditions_met(a, *o.last_value, *cur);
+    if (conditional) return conditions_met(a, *o.last_value, seen ? *seen : *o.last_value, *cur);
     return was_pending || *cur != *o.last_value;
 }
 
@@ -202,6 +213,7 @@ void observation_set::notified(std::uint32_t handle, observe_time now,
     else if (o->paths.size() == 1)
         o->last_value = o->sampled;
     o->sampled.reset();
+    o->last_seen = o->last_value;
     o->pending = false;
     o->due = false;
 }

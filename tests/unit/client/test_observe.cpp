@@ -199,6 +199,25 @@ TEST_F(observe_fx, epmin_delays_evaluation) {
     EXPECT_EQ(first_due(5'000, 9'000), observe_time{8'000});
 }
 
+TEST_F(observe_fx, edge_on_a_boolean) {
+    const path b = P("/9000/0/3");
+    obj.set(0, 3, value::of_boolean(false));
+    ASSERT_EQ(dm.write_attributes(srv, P("/9000/0/1"), "edge=1").code, status::bad_request);
+    attrs("/9000/0/3", "edge=1");
+    observe(b, 1, 0);
+    EXPECT_EQ(set.find(1)->last_value, 0.0);
+    obj.set(0, 3, value::of_boolean(true));
+    set.changed(b, 1'000);
+    EXPECT_EQ(due(1'000), 1u);  // rising edge
+    set.notified(1, 1'000);
+    obj.set(0, 3, value::of_boolean(false));
+    set.changed(b, 2'000);
+    EXPECT_EQ(due(2'000), std::nullopt);  // falling edge: not asked for
+    obj.set(0, 3, value::of_boolean(true));
+    set.changed(b, 3'000);
+    EXPECT_EQ(due(3'000), 1u);
+}
+
 TEST_F(observe_fx, instance_and_composite_observations) {
     const path inst = P("/9000/0");
     ASSERT_TRUE(set.add(1, std::span<const path>(&inst, 1), 112, 1, 0));
@@ -245,6 +264,7 @@ TEST_F(observe_fx, add_remove_and_limits) {
 TEST_F(observe_fx, numeric_value_only_for_single_numeric_resources) {
     EXPECT_EQ(observation_set::numeric_value(dm, P("/9000/0/1")), 5.0);
     EXPECT_EQ(observation_set::numeric_value(dm, P("/9000/0/2")), 1.5);
+    EXPECT_EQ(observation_set::numeric_value(dm, P("/9000/0/3")), 1.0);  // Boolean
     EXPECT_EQ(observation_set::numeric_value(dm, P("/9000/0/0")), std::nullopt);
     EXPECT_EQ(observation_set::numeric_value(dm, P("/9000/0")), std::nullopt);
     EXPECT_EQ(observation_set::numeric_value(dm, P("/9000/0/5")), std::nullopt);

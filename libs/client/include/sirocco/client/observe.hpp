@@ -24,14 +24,17 @@
 //  - epmax (when set and > 0): the value is also sampled at Te + epmax (not
 //    before Tn + pmin) even without a reported change; a sample of a numeric
 //    resource notifies when it differs from Vn (and meets gt/lt/st below).
-//  - Evaluation of a single numeric resource (or resource instance) reads the
-//    current value V. With none of gt/lt/st set: notify when a change was
+//  - Evaluation of a single numeric or Boolean resource (or resource
+//    instance) reads the current value V. With none of gt/lt/st/edge set: notify when a change was
 //    reported, or (epmax sample) V != Vn. With any of them set: notify only
 //    when one of the set conditions holds:
 //      gt: Vn and V lie on different sides of gt (crossing upwards: Vn <= gt < V,
 //          or downwards: V <= gt < Vn);
 //      lt: the same for lt (V < lt <= Vn, or Vn < lt <= V);
-//      st: |V - Vn| >= st.
+//      st: |V - Vn| >= st;
+//      edge (LwM2M 1.2, Boolean resources, read as 0/1): edge=1 notifies
+//          when V turns true since the previous evaluation (or the last
+//          notification), edge=0 when it turns false.
 //    Without a Vn yet (no value given at add()), every evaluation notifies.
 //    Observations of anything else (instances, objects, strings, several
 //    paths) notify on every evaluated change; gt/lt/st are ignored for them.
@@ -78,6 +81,7 @@ struct observation {
     observe_time last_eval = 0;        ///< Te
     std::optional<double> last_value;  ///< Vn (numeric single-resource observations)
     std::optional<double> sampled;     ///< V read by the evaluation that made it due
+    std::optional<double> last_seen;   ///< V of the last evaluation (for edge)
     bool pending = false;              ///< a change was reported and not evaluated yet
     bool due = false;                  ///< must notify; cleared by notified()
 };
@@ -124,8 +128,9 @@ class observation_set {
     void notified(std::uint32_t handle, observe_time now,
                   std::optional<double> value = std::nullopt) noexcept;
 
-    /// The current numeric value of an observation of a single numeric
-    /// resource (for the engine's add() and notified() calls), else nullopt.
+    /// The current value of a single numeric (or Boolean, as 0/1) resource
+    /// or resource instance (for the engine's add() and notified() calls),
+    /// else nullopt.
     static std::optional<double> numeric_value(data_model& dm, const lwm2m::path& p) noexcept;
 
     const observation* find(std::uint32_t handle) const noexcept;
