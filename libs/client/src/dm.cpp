@@ -981,10 +981,67 @@ dm_result data_model::remove(const request_ctx& ctx, const path& p) noexcept {
 
 // ---- Attributes ---------------------------------------------------------------
 
-const codec::link::attributes* data_model::attached(ssid server, const path& p) const noexcept {
+namespace {
+// Bit of each attribute in stored_attributes::set.
+enum : std::uint16_t {
+    bit_pmin = 1,
+    bit_pmax = 2,
+    bit_gt = 4,
+    bit_lt = 8,
+    bit_st = 16,
+    bit_epmin = 32,
+    bit_epmax = 64,
+    bit_edge = 128,
+    bit_con = 256,
+    bit_hqmax = 512,
+};
+template <class T>
+void get_one(codec::link::attr<T>& a, std::uint16_t set, std::uint16_t bit, T v) noexcept {
+    if ((set & bit) != 0) a.set(v);
+}
+template <class T>
+void put_one(const codec::link::attr<T>& a, std::uint16_t& set, std::uint16_t bit, T& v) noexcept {
+    if (a.is_set()) {
+        set = static_cast<std::uint16_t>(set | bit);
+        v = a.value;
+    }
+}
+}  // namespace
+
+codec::link::attributes stored_attributes::get() const noexcept {
+    codec::link::attributes a;
+    get_one(a.pmin, set, bit_pmin, pmin);
+    get_one(a.pmax, set, bit_pmax, pmax);
+    get_one(a.gt, set, bit_gt, gt);
+    get_one(a.lt, set, bit_lt, lt);
+    get_one(a.st, set, bit_st, st);
+    get_one(a.epmin, set, bit_epmin, epmin);
+    get_one(a.epmax, set, bit_epmax, epmax);
+    get_one(a.edge, set, bit_edge, edge);
+    get_one(a.con, set, bit_con, con);
+    get_one(a.hqmax, set, bit_hqmax, hqmax);
+    return a;
+}
+
+void stored_attributes::put(const codec::link::attributes& a) noexcept {
+    set = 0;
+    put_one(a.pmin, set, bit_pmin, pmin);
+    put_one(a.pmax, set, bit_pmax, pmax);
+    put_one(a.gt, set, bit_gt, gt);
+    put_one(a.lt, set, bit_lt, lt);
+    put_one(a.st, set, bit_st, st);
+    put_one(a.epmin, set, bit_epmin, epmin);
+    put_one(a.epmax, set, bit_epmax, epmax);
+    put_one(a.edge, set, bit_edge, edge);
+    put_one(a.con, set, bit_con, con);
+    put_one(a.hqmax, set, bit_hqmax, hqmax);
+}
+
+std::optional<codec::link::attributes> data_model::attached(ssid server,
+                                                            const path& p) const noexcept {
     for (const auto& e : attributes_)
-        if (e.server == server && e.path == p) return &e.attrs;
-    return nullptr;
+        if (e.server == server && e.path == p) return e.get();
+    return std::nullopt;
 }
 
 void data_model::drop_attributes(const path& p) noexcept {
@@ -1020,7 +1077,7 @@ dm_result data_model::write_attributes(const request_ctx& ctx, const path& p,
         return fail(status::bad_request);
 
     codec::link::attributes merged;
-    if (const auto* cur = attached(ctx.server, p)) merged = *cur;
+    if (auto cur = attached(ctx.server, p)) merged = *cur;
     apply_query(merged, *q);
     const auto& m = merged;
     if (m.pmin.is_set() && m.pmax.is_set() && m.pmin.value > m.pmax.value)
@@ -1039,14 +1096,17 @@ dm_result data_model::write_attributes(const request_ctx& ctx, const path& p,
             if (empty_attrs(merged))
                 attributes_.erase_at(i);
             else
-                attributes_[i].attrs = merged;
+                attributes_[i].put(merged);
             return fail(status::changed);
         }
     if (empty_attrs(merged)) return fail(status::changed);
     // The table is full: the client cannot keep more (Core TS leaves the code
     // open; 5.00 says "the server did nothing wrong, the device is out of room").
-    if (!attributes_.push_back(attribute_entry{ctx.server, p, merged}))
-        return fail(status::internal_server_error);
+    stored_attributes e;
+    e.path = p;
+    e.server = ctx.server;
+    e.put(merged);
+    if (!attributes_.push_back(e)) return fail(status::internal_server_error);
     return fail(status::changed);
 }
 
@@ -1057,7 +1117,7 @@ codec::link::attributes data_model::effective_attributes(ssid server,
         path q = p;
         while (q.depth() > depth)
             q = q.parent();
-        if (const auto* e = attached(server, q)) merge(a, *e);
+        if (auto e = attached(server, q)) merge(a, *e);
     }
     if (a.pmin.is_set() && a.pmax.is_set()) return a;
     // Defaults from the Server object instance of this server.
@@ -1102,7 +1162,7 @@ dm_result data_model::discover(const request_ctx& ctx, const path& p, mutable_by
 
     codec::link::writer w(out);
     auto own = [&](const path& q) {
-        if (const auto* a = attached(ctx.server, q)) w.attributes(*a);
+        if (auto a = attached(ctx.server, q)) w.attributes(*a);
     };
     auto resource_link = [&](std::uint16_t iid, const resource_def& r, bool inherited) {
         path rp(p.object(), lwm2m::instance_id(iid), lwm2m::resource_id(r.id));
@@ -1117,7 +1177,7 @@ dm_result data_model::discover(const request_ctx& ctx, const path& p, mutable_by
                 path q = rp;
                 while (q.depth() > depth)
                     q = q.parent();
-                if (const auto* e = attached(ctx.server, q)) merge(a, *e);
+                if (auto e = attached(ctx.server, q)) merge(a, *e);
             }
             w.attributes(a);
         } else {
@@ -1151,7 +1211,7 @@ dm_result data_model::discover(const request_ctx& ctx, const path& p, mutable_by
                 path rip(p.object(), p.instance(), p.resource(),
                          lwm2m::resource_instance_id(
                              o->resource_instance_at(p.instance().value(), d->id, k)));
-                if (const auto* a = attached(ctx.server, rip)) {
+                if (auto a = attached(ctx.server, rip)) {
                     w.link(rip);
                     w.attributes(*a);
                 }
