@@ -32,8 +32,12 @@ volatile std::uint32_t ticks;
 std::uint8_t rx[256];
 std::uint8_t tx[SIROCCO_COAP_MAX_PDU];
 
-std::uint32_t rng(void*) noexcept { return ticks * 1103515245u + 12345u; }
-std::int64_t rtc(void*) noexcept { return ticks / 1000; }
+std::uint32_t rng(void*) noexcept {
+    return ticks * 1103515245u + 12345u;
+}
+std::int64_t rtc(void*) noexcept {
+    return ticks / 1000;
+}
 
 struct actions final : client::device_actions {
     client::status reboot() noexcept override {
@@ -84,7 +88,9 @@ struct device_app {
 // Built in place in static storage and never destroyed (a firmware never
 // returns from main), so no atexit registration is linked.
 alignas(device_app) std::uint8_t app_storage[sizeof(device_app)];
-device_app& app() { return *new (app_storage) device_app; }
+device_app& app() {
+    return *new (app_storage) device_app;
+}
 }  // namespace
 
 extern "C" int image_main() {
@@ -119,10 +125,13 @@ extern "C" int image_main() {
         if (std::uint32_t n = radio_rx_len; n != 0 && n <= sizeof rx)
             (void)a.cl.on_receive(server_peer, bytes_view(rx, n), now);
         a.cl.on_timer(now);
-        while (auto t = a.cl.poll_transmit(tx)) radio_rx_len = static_cast<std::uint32_t>(t->size);
-        a.cl.changed(lwm2m::path(lwm2m::object_id(3), lwm2m::instance_id(0), lwm2m::resource_id(13)), now);
+        while (auto t = a.cl.poll_transmit(tx))
+            radio_rx_len = static_cast<std::uint32_t>(t->size);
+        a.cl.changed(
+            lwm2m::path(lwm2m::object_id(3), lwm2m::instance_id(0), lwm2m::resource_id(13)), now);
 #if FOOTPRINT_SEND
-        const lwm2m::path p[] = {lwm2m::path(lwm2m::object_id(3), lwm2m::instance_id(0), lwm2m::resource_id(9))};
+        const lwm2m::path p[] = {
+            lwm2m::path(lwm2m::object_id(3), lwm2m::instance_id(0), lwm2m::resource_id(9))};
         (void)a.cl.send(p, now);
 #endif
         if (ticks == 0xFFFFFFFFu) break;
