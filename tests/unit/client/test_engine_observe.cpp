@@ -401,3 +401,24 @@ TEST_F(ClientObserve, EpmaxSamplesAValueChangedWithoutReport) {
 
 }  // namespace
 }  // namespace sirocco::client::test
+
+namespace sirocco::client::test {
+namespace {
+
+TEST(ClientQueueMode, UpdateTimerWakesTheClient) {
+    harness h(lwm2m_version::v1_1, 300, "UQ");  // Update due 207 s after Register
+    h.start();
+    h.run_until(1000 + 93000);
+    ASSERT_EQ(h.count(client_event_kind::sleeping), 1u);
+    h.run_until(1000 + 207000);
+    EXPECT_EQ(h.count(client_event_kind::awake), 1u);
+    ASSERT_EQ(h.requests.size(), 2u);
+    EXPECT_EQ(h.requests[1].path, "/rd/5a3f");
+    EXPECT_EQ(h.requests[1].at, 208000u);
+    EXPECT_EQ(h.count(client_event_kind::updated), 1u);
+    h.run_until(208000 + 93000);
+    EXPECT_EQ(h.count(client_event_kind::sleeping), 2u);
+}
+
+}  // namespace
+}  // namespace sirocco::client::test
