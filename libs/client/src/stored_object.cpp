@@ -113,6 +113,13 @@ std::size_t entry_size(const resource_def& r) noexcept {
     return 2u + value_size(r);
 }
 
+lwm2m::value with_bytes(data_type t, const std::uint8_t* p, std::size_t n) noexcept {
+    std::string_view sv(reinterpret_cast<const char*>(p), n);
+    if (t == data_type::string) return lwm2m::value::of_string(sv);
+    if (t == data_type::corelnk) return lwm2m::value::of_corelnk(sv);
+    return lwm2m::value::of_opaque(bytes_view(p, n));
+}
+
 std::size_t index_of(const object_def& d, std::uint16_t rid) noexcept {
     const resource_def* r = d.find(rid);
     return r == nullptr ? d.resources.size() : static_cast<std::size_t>(r - d.resources.data());
@@ -283,6 +290,13 @@ status stored_object_base::store(std::uint8_t* s, std::size_t index,
             if (n >= r.max_instances) return status::bad_request;
             std::uint8_t* at = p + 1 + k * es;
             std::memmove(at + es, at, (n - k) * es);
+            if (is_bytes_type(r.type)) {
+                // The value may be a view of an entry that just moved up
+                // (set_value(..., get_value(...)) within the resource).
+                bytes_view b = c->opaque();
+                if (!b.empty() && b.data() >= at && b.data() < at + (n - k) * es)
+                    c = with_bytes(r.type, b.data() + es, b.size());
+            }
             std::memset(at, 0, es);
             store16(at, *riid);
             p[0] = static_cast<std::uint8_t>(n + 1);

@@ -198,6 +198,25 @@ TEST(StoredObject, SetValueReportsOnlyRealChanges) {
     EXPECT_FALSE(d.set_value(0, 1, lwm2m::value::of_integer(1)));
 }
 
+inline constexpr resource_def names_res[] = {res(0, RW, data_type::string).size(8).multi(3)};
+inline constexpr object_def names_def{30001, "1.0", false, names_res};
+
+TEST(StoredObject, CopyingAValueWithinAMultipleResource) {
+    stored_object<names_def, 1> o;
+    ASSERT_TRUE(o.add_instance(std::uint16_t{0}));
+    ASSERT_TRUE(o.set_value(0, 0, lwm2m::value::of_string("seven"), std::uint16_t{7}));
+    // Insert riid 3 before 7 from a view of entry 7 itself (it moves up).
+    auto seven = o.get_value(0, 0, std::uint16_t{7});
+    ASSERT_TRUE(seven);
+    ASSERT_TRUE(o.set_value(0, 0, *seven, std::uint16_t{3}));
+    EXPECT_EQ(read_value(o, 0, 0, 3).string(), "seven");
+    EXPECT_EQ(read_value(o, 0, 0, 7).string(), "seven");
+    // And over itself.
+    auto three = o.get_value(0, 0, std::uint16_t{3});
+    ASSERT_TRUE(o.set_value(0, 0, *three, std::uint16_t{3}));
+    EXPECT_EQ(read_value(o, 0, 0, 3).string(), "seven");
+}
+
 // An application object: subclass and override only the hooks it needs.
 struct counter_object final : stored_object<demo_def, 1> {
     int executed = 0;
