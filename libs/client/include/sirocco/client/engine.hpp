@@ -83,10 +83,11 @@
 //
 // Device-side: no heap, no exceptions. Memory: sizeof(client) is dominated by
 // its coap::engine (limits in coap/config.hpp) and the buffers below. With
-// the default limits: 35,856 bytes on Cortex-M4 (30,704 of them the CoAP
-// engine; the body, scratch, Register and Send buffers 3,968), 39,120 bytes
-// on x86-64 (33,680 the CoAP engine). The data model is separate (1,328 /
-// 1,600 bytes).
+// the default limits: 36,600 bytes on Cortex-M4 (30,704 of them the CoAP
+// engine; the body, scratch, Register and Send buffers 3,968; the
+// observation set of observe.hpp most of the rest), 39,928 bytes on x86-64
+// (33,680 the CoAP engine). The data model is separate (688 / 768 bytes).
+// docs/perf/client-engine.md has the figures and how they were measured.
 #pragma once
 
 #include <array>
