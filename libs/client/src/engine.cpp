@@ -107,7 +107,11 @@ bool binding_has(std::string_view b, char c) noexcept {
 // ---- construction, events ---------------------------------------------------
 
 client::client(const client_config& cfg, data_model& dm) noexcept
-    : cfg_(cfg), dm_(dm), coap_(cfg.coap) {}
+    : cfg_(cfg), dm_(dm), coap_(cfg.coap) {
+    // The format announced at registration (ct=) is also the one multi-value
+    // answers use when the server sends no Accept.
+    if (cfg.preferred_format != 0) dm_.set_preferred_format(cfg.preferred_format);
+}
 
 void client::push(const client_event& e) noexcept {
     if (ev_count_ == events_.size()) return;  // full: the application is not polling

@@ -251,3 +251,25 @@ TEST(ClientDmAcl, UnauthorizedWhenTheAclDenies) {
 
 }  // namespace
 }  // namespace sirocco::client::test
+
+namespace sirocco::client::test {
+namespace {
+
+TEST(ClientDmPreferred, InstanceWithoutAcceptUsesTheRegisteredFormat) {
+    // ct= announced at registration is also the format of multi-value
+    // answers when the server sends no Accept.
+    harness h;
+    h.ccfg.preferred_format = 110;
+    h.cl.emplace(h.ccfg, h.dm);
+    h.start();
+    auto r = h.request(coap::codes::get, "/3303/0");
+    EXPECT_EQ(r.code, coap::codes::content);
+    EXPECT_EQ(r.cf, 110);
+    bool announced = false;
+    for (const auto& q : h.requests)
+        if (q.payload.find("ct=110") != std::string::npos) announced = true;
+    EXPECT_TRUE(announced);
+}
+
+}  // namespace
+}  // namespace sirocco::client::test
