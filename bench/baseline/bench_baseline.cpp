@@ -24,7 +24,8 @@ void bm_read(benchmark::State& state) {
     std::vector<std::uint8_t> src(n, 0x5a);
     for (auto _ : state) {
         std::uint32_t h = 0;
-        for (std::size_t i = 0; i < n; ++i) h += src[i];
+        for (std::size_t i = 0; i < n; ++i)
+            h += src[i];
         benchmark::DoNotOptimize(h);
     }
     state.counters["payload_bytes"] = static_cast<double>(n);

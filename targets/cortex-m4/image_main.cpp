@@ -21,7 +21,9 @@ volatile std::uint32_t sink;
 volatile char input[32] = "/3/0/13";
 std::array<std::uint8_t, 256> rx{};  // stands in for a received datagram
 
-std::uint32_t image_rng(void*) noexcept { return sink * 1103515245u + 12345u; }
+std::uint32_t image_rng(void*) noexcept {
+    return sink * 1103515245u + 12345u;
+}
 
 struct counting_sink final : sirocco::lwm2m::record_sink {
     sirocco::result<void> on_record(const sirocco::lwm2m::record& r) noexcept override {
@@ -44,7 +46,8 @@ sirocco::coap::engine& coap_engine() {
 extern "C" int image_main() {
     using namespace sirocco;
     char text[32];
-    for (int i = 0; i < 32; ++i) text[i] = input[i];
+    for (int i = 0; i < 32; ++i)
+        text[i] = input[i];
 
     // Data model.
     auto p = lwm2m::path::parse(text);
@@ -84,7 +87,8 @@ extern "C" int image_main() {
             }
         }
         e.on_timer(sink);
-        while (auto t = e.poll_transmit(pdu)) sink = static_cast<std::uint32_t>(t->size);
+        while (auto t = e.poll_transmit(pdu))
+            sink = static_cast<std::uint32_t>(t->size);
     }
 
     // Content formats over the built-in models.

@@ -20,11 +20,15 @@ void reset_handler();
     for (;;) {
     }
 }
-void __cxa_pure_virtual() { default_handler(); }
+void __cxa_pure_virtual() {
+    default_handler();
+}
 // With -fno-exceptions, libstdc++'s std::__throw_* helpers call abort(). The
 // firmware's own abort replaces newlib's, which would raise a signal and pull
 // in the heap. A real product resets or logs here.
-void abort() { default_handler(); }
+void abort() {
+    default_handler();
+}
 }
 
 namespace {
@@ -32,17 +36,34 @@ using handler = void (*)();
 }
 
 extern "C" __attribute__((section(".isr_vector"), used)) const handler vector_table[16] = {
-    reinterpret_cast<handler>(&_estack), reset_handler, default_handler, default_handler,
-    default_handler, default_handler, default_handler, nullptr, nullptr, nullptr, nullptr,
-    default_handler, default_handler, nullptr, default_handler, default_handler,
+    reinterpret_cast<handler>(&_estack),
+    reset_handler,
+    default_handler,
+    default_handler,
+    default_handler,
+    default_handler,
+    default_handler,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    default_handler,
+    default_handler,
+    nullptr,
+    default_handler,
+    default_handler,
 };
 
 extern "C" void reset_handler() {
     std::uint32_t* src = &_sidata;
-    for (std::uint32_t* dst = &_sdata; dst < &_edata;) *dst++ = *src++;
-    for (std::uint32_t* dst = &_sbss; dst < &_ebss;) *dst++ = 0;
-    for (auto* f = __preinit_array_start; f != __preinit_array_end; ++f) (*f)();
-    for (auto* f = __init_array_start; f != __init_array_end; ++f) (*f)();
+    for (std::uint32_t* dst = &_sdata; dst < &_edata;)
+        *dst++ = *src++;
+    for (std::uint32_t* dst = &_sbss; dst < &_ebss;)
+        *dst++ = 0;
+    for (auto* f = __preinit_array_start; f != __preinit_array_end; ++f)
+        (*f)();
+    for (auto* f = __init_array_start; f != __init_array_end; ++f)
+        (*f)();
     image_main();
     default_handler();
 }

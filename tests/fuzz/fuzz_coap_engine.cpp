@@ -29,8 +29,9 @@ void drain(engine& e, time_ms now, std::array<std::uint8_t, 2048>& body) {
         if (ev->kind == event_kind::request) {
             message resp;
             resp.code = (ev->msg.code == codes::get) ? codes::content : codes::changed;
-            auto obs = e.respond(ev->request, resp,
-                                 bytes_view(body.data(), ev->msg.payload.size() % 2 ? 1500 : 10), now);
+            auto obs =
+                e.respond(ev->request, resp,
+                          bytes_view(body.data(), ev->msg.payload.size() % 2 ? 1500 : 10), now);
             if (obs && *obs) (void)e.notify(**obs, resp, bytes_view(body.data(), 20), now);
         }
     }

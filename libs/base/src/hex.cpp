@@ -16,7 +16,8 @@ result<std::size_t> parse_hex(std::string_view text, mutable_bytes out) noexcept
     for (std::size_t i = 0; i < text.size(); ++i) {
         char c = text[i];
         if (c == '#') {
-            while (i < text.size() && text[i] != '\n') ++i;
+            while (i < text.size() && text[i] != '\n')
+                ++i;
             continue;
         }
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ':') {
@@ -28,7 +29,8 @@ result<std::size_t> parse_hex(std::string_view text, mutable_bytes out) noexcept
         if (hi < 0) {
             hi = v;
         } else {
-            if (n >= out.size()) return unexpected(errc::buffer_too_small, "hex output buffer too small");
+            if (n >= out.size())
+                return unexpected(errc::buffer_too_small, "hex output buffer too small");
             out[n++] = static_cast<std::uint8_t>((hi << 4) | v);
             hi = -1;
         }
@@ -39,7 +41,8 @@ result<std::size_t> parse_hex(std::string_view text, mutable_bytes out) noexcept
 
 result<std::size_t> format_hex(bytes_view in, std::span<char> out) noexcept {
     static constexpr char digits[] = "0123456789abcdef";
-    if (out.size() < in.size() * 2) return unexpected(errc::buffer_too_small, "hex output buffer too small");
+    if (out.size() < in.size() * 2)
+        return unexpected(errc::buffer_too_small, "hex output buffer too small");
     std::size_t k = 0;
     for (auto b : in) {
         out[k++] = digits[b >> 4];

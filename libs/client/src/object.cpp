@@ -13,9 +13,12 @@ bool object::has_resource(std::uint16_t, std::uint16_t rid) const noexcept {
     return def_->find(rid) != nullptr;
 }
 
-std::size_t object::resource_instance_count(std::uint16_t, std::uint16_t) const noexcept { return 0; }
+std::size_t object::resource_instance_count(std::uint16_t, std::uint16_t) const noexcept {
+    return 0;
+}
 
-std::uint16_t object::resource_instance_at(std::uint16_t, std::uint16_t, std::size_t) const noexcept {
+std::uint16_t object::resource_instance_at(std::uint16_t, std::uint16_t,
+                                           std::size_t) const noexcept {
     return 0;
 }
 
@@ -29,7 +32,9 @@ status object::write(std::uint16_t, std::uint16_t, std::optional<std::uint16_t>,
     return status::method_not_allowed;
 }
 
-status object::clear_resource(std::uint16_t, std::uint16_t) noexcept { return status::deleted; }
+status object::clear_resource(std::uint16_t, std::uint16_t) noexcept {
+    return status::deleted;
+}
 
 void object::after_write(std::uint16_t, std::optional<std::uint16_t>) noexcept {}
 
@@ -45,6 +50,8 @@ result<std::uint16_t> object::create(std::optional<std::uint16_t>) noexcept {
     return unexpected(errc::not_allowed, "object does not support Create");
 }
 
-status object::remove(std::uint16_t) noexcept { return status::method_not_allowed; }
+status object::remove(std::uint16_t) noexcept {
+    return status::method_not_allowed;
+}
 
 }  // namespace sirocco::client

@@ -7,11 +7,11 @@
 
 namespace sirocco::codec::detail {
 
-#define SIROCCO_CODEC_PAIR(name)                                                         \
-    result<std::size_t> encode_##name(const encode_context& ctx,                         \
-                                      std::span<const lwm2m::record> records,            \
-                                      mutable_bytes out) noexcept;                       \
-    result<void> decode_##name(const decode_context& ctx, bytes_view in,                 \
+#define SIROCCO_CODEC_PAIR(name)                                              \
+    result<std::size_t> encode_##name(const encode_context& ctx,              \
+                                      std::span<const lwm2m::record> records, \
+                                      mutable_bytes out) noexcept;            \
+    result<void> decode_##name(const decode_context& ctx, bytes_view in,      \
                                lwm2m::record_sink& sink) noexcept;
 
 SIROCCO_CODEC_PAIR(text)        // 0      text.cpp
@@ -25,9 +25,11 @@ SIROCCO_CODEC_PAIR(lwm2m_cbor)  // 11544  lwm2m_cbor.cpp
 
 #undef SIROCCO_CODEC_PAIR
 
-result<std::size_t> encode_paths_json(std::span<const lwm2m::path> paths, mutable_bytes out) noexcept;  // 320
+result<std::size_t> encode_paths_json(std::span<const lwm2m::path> paths,
+                                      mutable_bytes out) noexcept;  // 320
 result<void> decode_paths_json(bytes_view in, path_sink& sink) noexcept;
-result<std::size_t> encode_paths_cbor(std::span<const lwm2m::path> paths, mutable_bytes out) noexcept;  // 322
+result<std::size_t> encode_paths_cbor(std::span<const lwm2m::path> paths,
+                                      mutable_bytes out) noexcept;  // 322
 result<void> decode_paths_cbor(bytes_view in, path_sink& sink) noexcept;
 
 }  // namespace sirocco::codec::detail

@@ -102,13 +102,16 @@ std::size_t emit(const char* d, std::size_t nd, int exp, char* out) noexcept {
     } else if (exp < 0 && exp >= -6) {
         out[c++] = '0';
         out[c++] = '.';
-        for (int k = -1; k > exp; --k) out[c++] = '0';
-        for (std::size_t k = 0; k < nd; ++k) out[c++] = d[k];
+        for (int k = -1; k > exp; --k)
+            out[c++] = '0';
+        for (std::size_t k = 0; k < nd; ++k)
+            out[c++] = d[k];
     } else {
         out[c++] = d[0];
         if (nd > 1) {
             out[c++] = '.';
-            for (std::size_t k = 1; k < nd; ++k) out[c++] = d[k];
+            for (std::size_t k = 1; k < nd; ++k)
+                out[c++] = d[k];
         }
         out[c++] = 'E';
         auto [ep, ec] = std::to_chars(out + c, out + c + 8, exp);
@@ -171,7 +174,8 @@ std::size_t format_double(double f, char* out) noexcept {
         } else if (nd < static_cast<std::size_t>(prec)) {  // log10 overestimated
             exp -= static_cast<int>(static_cast<std::size_t>(prec) - nd);
         }
-        while (nd > 1 && d[nd - 1] == '0') --nd;
+        while (nd > 1 && d[nd - 1] == '0')
+            --nd;
         c = emit(d, nd, exp, cand);
         auto back = parse_float(std::string_view(cand, c));
         if (back && *back == f) break;

@@ -19,7 +19,8 @@ result<double> parse_float(std::string_view s) noexcept {
     }
     double v = 0;
     auto [p, ec] = std::from_chars(first, last, v);
-    if (ec == std::errc::result_out_of_range) return unexpected(errc::out_of_range, "float out of range");
+    if (ec == std::errc::result_out_of_range)
+        return unexpected(errc::out_of_range, "float out of range");
     if (ec != std::errc() || p != last) return unexpected(errc::malformed, "not a number");
     return v;
 }
@@ -39,7 +40,8 @@ std::size_t format_double(double f, char* out) noexcept {
     }
     // Shortest round trip; plain notation for moderate exponents.
     double a = std::fabs(f);
-    auto fmt = (a != 0 && (a >= 1e21 || a < 1e-6)) ? std::chars_format::scientific : std::chars_format::fixed;
+    auto fmt = (a != 0 && (a >= 1e21 || a < 1e-6)) ? std::chars_format::scientific
+                                                   : std::chars_format::fixed;
     auto [p, ec] = std::to_chars(out, out + 32, f, fmt);
     (void)ec;
     std::size_t n = static_cast<std::size_t>(p - out);

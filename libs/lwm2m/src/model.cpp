@@ -4,11 +4,16 @@ namespace sirocco::lwm2m {
 
 std::string_view to_string(operations o) noexcept {
     switch (o) {
-        case operations::none: return "";
-        case operations::read: return "R";
-        case operations::write: return "W";
-        case operations::read_write: return "RW";
-        case operations::execute: return "E";
+        case operations::none:
+            return "";
+        case operations::read:
+            return "R";
+        case operations::write:
+            return "W";
+        case operations::read_write:
+            return "RW";
+        case operations::execute:
+            return "E";
     }
     return "";
 }
@@ -18,16 +23,24 @@ result<operations> parse_operations(std::string_view s) noexcept {
     for (char c : s) {
         switch (c) {
             case 'R':
-            case 'r': r = true; break;
+            case 'r':
+                r = true;
+                break;
             case 'W':
-            case 'w': w = true; break;
+            case 'w':
+                w = true;
+                break;
             case 'E':
-            case 'e': e = true; break;
+            case 'e':
+                e = true;
+                break;
             case ' ':
             case '\t':
             case '\n':
-            case '\r': break;
-            default: return unexpected(errc::malformed, "operations must be R, W, RW, E or empty");
+            case '\r':
+                break;
+            default:
+                return unexpected(errc::malformed, "operations must be R, W, RW, E or empty");
         }
     }
     if (e && (r || w)) return unexpected(errc::malformed, "E cannot be combined with R or W");

@@ -5,7 +5,8 @@ namespace sirocco::lwm2m {
 result<path> path::from_ids(std::span<const std::uint16_t> ids) noexcept {
     if (ids.size() > 4) return unexpected(errc::invalid_argument, "more than 4 ids");
     path p;
-    for (std::size_t i = 0; i < ids.size(); ++i) p.ids_[i] = ids[i];
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        p.ids_[i] = ids[i];
     p.depth_ = static_cast<std::uint8_t>(ids.size());
     return p;
 }
@@ -69,7 +70,8 @@ result<std::size_t> path::format(std::span<char> out) const noexcept {
             digits[k++] = static_cast<char>('0' + v % 10);
             v = static_cast<std::uint16_t>(v / 10);
         } while (v != 0);
-        while (k > 0) put(digits[--k]);
+        while (k > 0)
+            put(digits[--k]);
     }
     if (n > out.size()) return unexpected(errc::buffer_too_small, "path text buffer too small");
     return n;

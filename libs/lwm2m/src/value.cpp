@@ -11,7 +11,9 @@
 namespace sirocco::lwm2m {
 
 namespace {
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // Case-insensitive compare that treats ' ' and '_' alike ("Unsigned Integer"
 // in DDF, "UNSIGNED_INTEGER" in the REST API).
@@ -27,9 +29,11 @@ bool same_name(std::string_view a, std::string_view b) noexcept {
 }
 
 std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
+    while (!s.empty() &&
+           (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r'))
         s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
+    while (!s.empty() &&
+           (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r'))
         s.remove_suffix(1);
     return s;
 }
@@ -37,16 +41,26 @@ std::string_view trim(std::string_view s) noexcept {
 
 std::string_view to_string(data_type t) noexcept {
     switch (t) {
-        case data_type::none: return "NONE";
-        case data_type::string: return "STRING";
-        case data_type::integer: return "INTEGER";
-        case data_type::unsigned_integer: return "UNSIGNED_INTEGER";
-        case data_type::float_: return "FLOAT";
-        case data_type::boolean: return "BOOLEAN";
-        case data_type::opaque: return "OPAQUE";
-        case data_type::time: return "TIME";
-        case data_type::objlnk: return "OBJLNK";
-        case data_type::corelnk: return "CORELINK";
+        case data_type::none:
+            return "NONE";
+        case data_type::string:
+            return "STRING";
+        case data_type::integer:
+            return "INTEGER";
+        case data_type::unsigned_integer:
+            return "UNSIGNED_INTEGER";
+        case data_type::float_:
+            return "FLOAT";
+        case data_type::boolean:
+            return "BOOLEAN";
+        case data_type::opaque:
+            return "OPAQUE";
+        case data_type::time:
+            return "TIME";
+        case data_type::objlnk:
+            return "OBJLNK";
+        case data_type::corelnk:
+            return "CORELINK";
     }
     return "NONE";
 }
@@ -118,7 +132,8 @@ constexpr double two_pow_64 = 18446744073709551616.0;
 result<std::int64_t> value::as_integer() const noexcept {
     switch (type_) {
         case data_type::integer:
-        case data_type::time: return u_.i;
+        case data_type::time:
+            return u_.i;
         case data_type::unsigned_integer:
             if (u_.u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
                 return unexpected(errc::out_of_range, "unsigned value too large for integer");
@@ -131,16 +146,19 @@ result<std::int64_t> value::as_integer() const noexcept {
                 return unexpected(errc::out_of_range, "float value has a fractional part");
             return static_cast<std::int64_t>(f);
         }
-        default: return unexpected(errc::type_mismatch, "value is not a number");
+        default:
+            return unexpected(errc::type_mismatch, "value is not a number");
     }
 }
 
 result<std::uint64_t> value::as_unsigned() const noexcept {
     switch (type_) {
-        case data_type::unsigned_integer: return u_.u;
+        case data_type::unsigned_integer:
+            return u_.u;
         case data_type::integer:
         case data_type::time:
-            if (u_.i < 0) return unexpected(errc::out_of_range, "negative value for unsigned integer");
+            if (u_.i < 0)
+                return unexpected(errc::out_of_range, "negative value for unsigned integer");
             return static_cast<std::uint64_t>(u_.i);
         case data_type::float_: {
             double f = u_.f;
@@ -150,34 +168,43 @@ result<std::uint64_t> value::as_unsigned() const noexcept {
                 return unexpected(errc::out_of_range, "float value has a fractional part");
             return static_cast<std::uint64_t>(f);
         }
-        default: return unexpected(errc::type_mismatch, "value is not a number");
+        default:
+            return unexpected(errc::type_mismatch, "value is not a number");
     }
 }
 
 result<double> value::as_float() const noexcept {
     switch (type_) {
-        case data_type::float_: return u_.f;
+        case data_type::float_:
+            return u_.f;
         case data_type::integer:
-        case data_type::time: return static_cast<double>(u_.i);
-        case data_type::unsigned_integer: return static_cast<double>(u_.u);
-        default: return unexpected(errc::type_mismatch, "value is not a number");
+        case data_type::time:
+            return static_cast<double>(u_.i);
+        case data_type::unsigned_integer:
+            return static_cast<double>(u_.u);
+        default:
+            return unexpected(errc::type_mismatch, "value is not a number");
     }
 }
 
 result<bool> value::as_boolean() const noexcept {
     switch (type_) {
-        case data_type::boolean: return u_.b;
+        case data_type::boolean:
+            return u_.b;
         case data_type::integer:
             if (u_.i == 0 || u_.i == 1) return u_.i == 1;
             return unexpected(errc::out_of_range, "integer is not 0 or 1");
         case data_type::unsigned_integer:
             if (u_.u <= 1) return u_.u == 1;
             return unexpected(errc::out_of_range, "integer is not 0 or 1");
-        default: return unexpected(errc::type_mismatch, "value is not a boolean");
+        default:
+            return unexpected(errc::type_mismatch, "value is not a boolean");
     }
 }
 
-result<std::int64_t> value::as_time() const noexcept { return as_integer(); }
+result<std::int64_t> value::as_time() const noexcept {
+    return as_integer();
+}
 
 result<value> value::convert(data_type target) const noexcept {
     if (target == type_) return *this;
@@ -216,7 +243,8 @@ result<value> value::convert(data_type target) const noexcept {
         case data_type::opaque:
             if (type_ == data_type::string) return of_opaque(opaque());
             break;
-        default: break;
+        default:
+            break;
     }
     return unexpected(errc::type_mismatch, "value cannot be converted to that type");
 }
@@ -224,18 +252,24 @@ result<value> value::convert(data_type target) const noexcept {
 bool operator==(const value& a, const value& b) noexcept {
     if (a.type_ != b.type_) return false;
     switch (a.type_) {
-        case data_type::none: return true;
+        case data_type::none:
+            return true;
         case data_type::string:
         case data_type::opaque:
         case data_type::corelnk:
-            return a.u_.s.n == b.u_.s.n && (a.u_.s.n == 0 || std::memcmp(a.u_.s.p, b.u_.s.p, a.u_.s.n) == 0);
+            return a.u_.s.n == b.u_.s.n &&
+                   (a.u_.s.n == 0 || std::memcmp(a.u_.s.p, b.u_.s.p, a.u_.s.n) == 0);
         case data_type::integer:
-        case data_type::time: return a.u_.i == b.u_.i;
-        case data_type::unsigned_integer: return a.u_.u == b.u_.u;
+        case data_type::time:
+            return a.u_.i == b.u_.i;
+        case data_type::unsigned_integer:
+            return a.u_.u == b.u_.u;
         case data_type::float_:
             return a.u_.f == b.u_.f || (std::isnan(a.u_.f) && std::isnan(b.u_.f));
-        case data_type::boolean: return a.u_.b == b.u_.b;
-        case data_type::objlnk: return a.u_.o == b.u_.o;
+        case data_type::boolean:
+            return a.u_.b == b.u_.b;
+        case data_type::objlnk:
+            return a.u_.o == b.u_.o;
     }
     return false;
 }
@@ -248,8 +282,10 @@ result<Int> parse_int(std::string_view s) noexcept {
     if (s[0] == '+') ++first;
     Int v{};
     auto [p, ec] = std::from_chars(first, s.data() + s.size(), v);
-    if (ec == std::errc::result_out_of_range) return unexpected(errc::out_of_range, "number out of range");
-    if (ec != std::errc() || p != s.data() + s.size()) return unexpected(errc::malformed, "not a number");
+    if (ec == std::errc::result_out_of_range)
+        return unexpected(errc::out_of_range, "number out of range");
+    if (ec != std::errc() || p != s.data() + s.size())
+        return unexpected(errc::malformed, "not a number");
     return v;
 }
 
@@ -260,8 +296,10 @@ result<value> parse_text(std::string_view text, data_type type) noexcept {
         case data_type::none:
             if (!text.empty()) return unexpected(errc::type_mismatch, "resource takes no value");
             return value{};
-        case data_type::string: return value::of_string(text);
-        case data_type::corelnk: return value::of_corelnk(text);
+        case data_type::string:
+            return value::of_string(text);
+        case data_type::corelnk:
+            return value::of_corelnk(text);
         case data_type::integer: {
             auto r = parse_int<std::int64_t>(text);
             if (!r) return unexpected(r.error());
@@ -290,13 +328,16 @@ result<value> parse_text(std::string_view text, data_type type) noexcept {
             return unexpected(errc::malformed, "boolean must be 0 or 1");
         case data_type::objlnk: {
             auto colon = text.find(':');
-            if (colon == std::string_view::npos) return unexpected(errc::malformed, "object link must be oid:iid");
+            if (colon == std::string_view::npos)
+                return unexpected(errc::malformed, "object link must be oid:iid");
             auto o = parse_int<std::uint16_t>(std::string_view(text.data(), colon));
-            auto i = parse_int<std::uint16_t>(std::string_view(text.data() + colon + 1, text.size() - colon - 1));
+            auto i = parse_int<std::uint16_t>(
+                std::string_view(text.data() + colon + 1, text.size() - colon - 1));
             if (!o || !i) return unexpected(errc::malformed, "object link ids must be 0..65535");
             return value::of_objlnk({*o, *i});
         }
-        case data_type::opaque: return unexpected(errc::type_mismatch, "opaque has no text form");
+        case data_type::opaque:
+            return unexpected(errc::type_mismatch, "opaque has no text form");
     }
     return unexpected(errc::type_mismatch, "unknown data type");
 }
@@ -309,11 +350,13 @@ result<std::size_t> format_text(const value& v, std::span<char> out) noexcept {
         return k;
     };
     switch (v.type()) {
-        case data_type::none: return std::size_t{0};
+        case data_type::none:
+            return std::size_t{0};
         case data_type::string:
         case data_type::corelnk: {
             auto s = v.string();
-            if (s.size() > out.size()) return unexpected(errc::buffer_too_small, "text buffer too small");
+            if (s.size() > out.size())
+                return unexpected(errc::buffer_too_small, "text buffer too small");
             if (!s.empty()) std::memcpy(out.data(), s.data(), s.size());
             return s.size();
         }
@@ -344,8 +387,11 @@ result<std::size_t> format_text(const value& v, std::span<char> out) noexcept {
             n = static_cast<std::size_t>(q - tmp);
             break;
         }
-        case data_type::float_: n = detail::format_double(v.float_value(), tmp); break;
-        case data_type::opaque: return unexpected(errc::type_mismatch, "opaque has no text form");
+        case data_type::float_:
+            n = detail::format_double(v.float_value(), tmp);
+            break;
+        case data_type::opaque:
+            return unexpected(errc::type_mismatch, "opaque has no text form");
     }
     auto r = fits(n);
     if (r) std::memcpy(out.data(), tmp, n);

@@ -56,7 +56,8 @@ TEST(FormatTable, Capabilities) {
     // (issue 4); today every codec is heap-free and in it.
     for (int n : {0, 40, 42, 112, 11542})
         EXPECT_TRUE(f(static_cast<std::uint16_t>(n)).on_device) << n;
-    for (const auto& info : codec::formats()) EXPECT_TRUE(info.on_device) << info.short_name;
+    for (const auto& info : codec::formats())
+        EXPECT_TRUE(info.on_device) << info.short_name;
 }
 
 TEST(FormatTable, TableMatchesWhatTheCodecsDo) {

@@ -10,7 +10,9 @@ using namespace sirocco;
 using namespace sirocco::lwm2m;
 
 namespace {
-std::string text(const path& p) { return std::string(path_text(p).view()); }
+std::string text(const path& p) {
+    return std::string(path_text(p).view());
+}
 }  // namespace
 
 TEST(Path, ParsesEveryLevel) {
@@ -63,7 +65,8 @@ TEST(Path, Options) {
 }
 
 TEST(Path, FormatRoundTrip) {
-    for (const char* s : {"/", "/0", "/3/0", "/3/0/13", "/65535/65535/65535/65535", "/10/20/30/40"}) {
+    for (const char* s :
+         {"/", "/0", "/3/0", "/3/0/13", "/65535/65535/65535/65535", "/10/20/30/40"}) {
         auto p = path::parse(s);
         ASSERT_TRUE(p) << s;
         EXPECT_EQ(text(*p), s);
@@ -78,7 +81,8 @@ TEST(Path, Order) {
         v.push_back(*path::parse(s));
     std::sort(v.begin(), v.end());
     std::string joined;
-    for (auto& p : v) joined += text(p) + " ";
+    for (auto& p : v)
+        joined += text(p) + " ";
     EXPECT_EQ(joined, "/ /3 /3/0 /3/0/0 /3/0/0/1 /3/0/1 /3/1 /4 /10 ");
 }
 
@@ -100,7 +104,8 @@ TEST(Path, PrefixRelations) {
     EXPECT_EQ(res.parent(), inst);
     EXPECT_EQ(root.parent(), root);
     EXPECT_EQ(*inst.child(1), res);
-    EXPECT_FALSE(path(object_id(1), instance_id(1), resource_id(1), resource_instance_id(1)).child(1));
+    EXPECT_FALSE(
+        path(object_id(1), instance_id(1), resource_id(1), resource_instance_id(1)).child(1));
 }
 
 TEST(Path, FromIdsAndValidate) {

@@ -58,10 +58,12 @@ TEST(Value, Convert) {
 TEST(Value, ParseText) {
     EXPECT_EQ(*parse_text("-42", data_type::integer), value::of_integer(-42));
     EXPECT_EQ(*parse_text("+42", data_type::integer), value::of_integer(42));
-    EXPECT_EQ(parse_text("9223372036854775808", data_type::integer).error().code, errc::out_of_range);
+    EXPECT_EQ(parse_text("9223372036854775808", data_type::integer).error().code,
+              errc::out_of_range);
     EXPECT_EQ(parse_text("4x", data_type::integer).error().code, errc::malformed);
     EXPECT_EQ(parse_text("", data_type::integer).error().code, errc::malformed);
-    EXPECT_EQ(*parse_text("18446744073709551615", data_type::unsigned_integer), value::of_unsigned(~0ull));
+    EXPECT_EQ(*parse_text("18446744073709551615", data_type::unsigned_integer),
+              value::of_unsigned(~0ull));
     EXPECT_EQ(parse_text("-1", data_type::unsigned_integer).error().code, errc::out_of_range);
     EXPECT_EQ(*parse_text("23.5", data_type::float_), value::of_float(23.5));
     EXPECT_EQ(*parse_text("-2e3", data_type::float_), value::of_float(-2000.0));
@@ -94,8 +96,8 @@ TEST(Value, DataTypeNames) {
     EXPECT_EQ(*parse_data_type("Objlnk"), data_type::objlnk);
     EXPECT_EQ(*parse_data_type(""), data_type::none);
     EXPECT_FALSE(parse_data_type("Decimal"));
-    for (auto t : {data_type::none, data_type::string, data_type::integer, data_type::unsigned_integer,
-                   data_type::float_, data_type::boolean, data_type::opaque, data_type::time,
-                   data_type::objlnk, data_type::corelnk})
+    for (auto t : {data_type::none, data_type::string, data_type::integer,
+                   data_type::unsigned_integer, data_type::float_, data_type::boolean,
+                   data_type::opaque, data_type::time, data_type::objlnk, data_type::corelnk})
         EXPECT_EQ(*parse_data_type(to_string(t)), t);
 }

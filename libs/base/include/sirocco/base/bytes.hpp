@@ -31,7 +31,7 @@ inline bool equal(bytes_view a, bytes_view b) noexcept {
 /// Reads from a byte span. Reads past the end return false / leave the reader
 /// in place; nothing is read out of bounds.
 class byte_reader {
-public:
+  public:
     constexpr explicit byte_reader(bytes_view data) noexcept : data_(data) {}
 
     constexpr std::size_t remaining() const noexcept { return data_.size() - pos_; }
@@ -53,7 +53,8 @@ public:
     constexpr bool read_be(std::size_t n, std::uint64_t& out) noexcept {
         if (n > 8 || remaining() < n) return false;
         std::uint64_t v = 0;
-        for (std::size_t i = 0; i < n; ++i) v = (v << 8) | data_[pos_ + i];
+        for (std::size_t i = 0; i < n; ++i)
+            v = (v << 8) | data_[pos_ + i];
         pos_ += n;
         out = v;
         return true;
@@ -70,7 +71,7 @@ public:
         return true;
     }
 
-private:
+  private:
     bytes_view data_;
     std::size_t pos_ = 0;
 };
@@ -79,7 +80,7 @@ private:
 /// remembers it (ok() turns false); size() still counts what *would* have been
 /// written, so a caller can learn the size it needs.
 class byte_writer {
-public:
+  public:
     constexpr explicit byte_writer(mutable_bytes buf) noexcept : buf_(buf) {}
 
     constexpr bool ok() const noexcept { return size_ <= buf_.size(); }
@@ -96,7 +97,8 @@ public:
     }
     /// Big-endian unsigned of `n` bytes (0..8).
     constexpr void put_be(std::uint64_t v, std::size_t n) noexcept {
-        for (std::size_t i = n; i-- > 0;) put_u8(static_cast<std::uint8_t>(v >> (8 * i)));
+        for (std::size_t i = n; i-- > 0;)
+            put_u8(static_cast<std::uint8_t>(v >> (8 * i)));
     }
     void put_bytes(bytes_view b) noexcept {
         if (size_ + b.size() <= buf_.size() && !b.empty())
@@ -109,7 +111,7 @@ public:
         if (at < buf_.size() && at < size_) buf_[at] = b;
     }
 
-private:
+  private:
     mutable_bytes buf_;
     std::size_t size_ = 0;
 };

@@ -36,19 +36,32 @@ enum class errc : std::uint8_t {
 /// Short stable name of an error code ("out_of_range"), for logs and tests.
 constexpr std::string_view to_string(errc e) noexcept {
     switch (e) {
-        case errc::ok: return "ok";
-        case errc::invalid_argument: return "invalid_argument";
-        case errc::out_of_range: return "out_of_range";
-        case errc::malformed: return "malformed";
-        case errc::truncated: return "truncated";
-        case errc::buffer_too_small: return "buffer_too_small";
-        case errc::capacity_exceeded: return "capacity_exceeded";
-        case errc::unsupported: return "unsupported";
-        case errc::not_found: return "not_found";
-        case errc::type_mismatch: return "type_mismatch";
-        case errc::not_allowed: return "not_allowed";
-        case errc::timeout: return "timeout";
-        case errc::io_error: return "io_error";
+        case errc::ok:
+            return "ok";
+        case errc::invalid_argument:
+            return "invalid_argument";
+        case errc::out_of_range:
+            return "out_of_range";
+        case errc::malformed:
+            return "malformed";
+        case errc::truncated:
+            return "truncated";
+        case errc::buffer_too_small:
+            return "buffer_too_small";
+        case errc::capacity_exceeded:
+            return "capacity_exceeded";
+        case errc::unsupported:
+            return "unsupported";
+        case errc::not_found:
+            return "not_found";
+        case errc::type_mismatch:
+            return "type_mismatch";
+        case errc::not_allowed:
+            return "not_allowed";
+        case errc::timeout:
+            return "timeout";
+        case errc::io_error:
+            return "io_error";
     }
     return "unknown";
 }

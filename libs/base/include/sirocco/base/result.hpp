@@ -25,16 +25,16 @@ template <class T>
 class [[nodiscard]] result {
     static_assert(!std::is_reference_v<T>, "result<T&> is not supported");
 
-public:
+  public:
     using value_type = T;
 
     constexpr result(const T& v) : has_(true) { std::construct_at(&storage_.value, v); }
     constexpr result(T&& v) : has_(true) { std::construct_at(&storage_.value, std::move(v)); }
     template <class U>
-        requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, result> &&
-                 !std::is_same_v<std::decay_t<U>, unexpected> &&
-                 !std::is_same_v<std::decay_t<U>, T>)
-    constexpr result(U&& v) : has_(true) {
+    requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, result> &&
+             !std::is_same_v<std::decay_t<U>, unexpected> &&
+             !std::is_same_v<std::decay_t<U>, T>) constexpr result(U&& v)
+        : has_(true) {
         std::construct_at(&storage_.value, std::forward<U>(v));
     }
     constexpr result(unexpected u) noexcept : has_(false) { storage_.err = u.err; }
@@ -105,7 +105,7 @@ public:
         return storage_.err;
     }
 
-private:
+  private:
     void destroy() noexcept {
         if (has_) storage_.value.~T();
     }
@@ -121,7 +121,7 @@ private:
 /// result<void>: success, or an error.
 template <>
 class [[nodiscard]] result<void> {
-public:
+  public:
     constexpr result() noexcept = default;
     constexpr result(unexpected u) noexcept : err_(u.err) {}
 
@@ -132,14 +132,14 @@ public:
         return err_;
     }
 
-private:
+  private:
     sirocco::error err_{};
 };
 
 /// Propagates an error result from the enclosing function.
-#define SIROCCO_TRY(expr)                                          \
-    do {                                                           \
-        auto&& sirocco_try_r_ = (expr);                            \
+#define SIROCCO_TRY(expr)                                                          \
+    do {                                                                           \
+        auto&& sirocco_try_r_ = (expr);                                            \
         if (!sirocco_try_r_) return ::sirocco::unexpected(sirocco_try_r_.error()); \
     } while (0)
 

@@ -14,19 +14,21 @@ namespace sirocco {
 
 template <class T, std::size_t N>
 class static_vector {
-public:
+  public:
     using value_type = T;
     using iterator = T*;
     using const_iterator = const T*;
 
     static_vector() noexcept = default;
     static_vector(const static_vector& o) {
-        for (const auto& x : o) (void)push_back(x);
+        for (const auto& x : o)
+            (void)push_back(x);
     }
     static_vector& operator=(const static_vector& o) {
         if (this != &o) {
             clear();
-            for (const auto& x : o) (void)push_back(x);
+            for (const auto& x : o)
+                (void)push_back(x);
         }
         return *this;
     }
@@ -58,11 +60,13 @@ public:
     /// Removes element i, keeping the order of the rest.
     void erase_at(std::size_t i) {
         assert(i < size_);
-        for (std::size_t k = i; k + 1 < size_; ++k) *ptr(k) = std::move(*ptr(k + 1));
+        for (std::size_t k = i; k + 1 < size_; ++k)
+            *ptr(k) = std::move(*ptr(k + 1));
         pop_back();
     }
     void clear() noexcept {
-        while (size_ > 0) pop_back();
+        while (size_ > 0)
+            pop_back();
     }
 
     T& operator[](std::size_t i) noexcept {
@@ -83,7 +87,7 @@ public:
     std::span<T> span() noexcept { return {data(), size_}; }
     std::span<const T> span() const noexcept { return {data(), size_}; }
 
-private:
+  private:
     T* ptr(std::size_t i) noexcept { return reinterpret_cast<T*>(storage_) + i; }
     const T* ptr(std::size_t i) const noexcept { return reinterpret_cast<const T*>(storage_) + i; }
     alignas(T) unsigned char storage_[sizeof(T) * (N == 0 ? 1 : N)];

@@ -9,7 +9,7 @@ namespace sirocco {
 
 template <class Tag, class Rep>
 class strong_id {
-public:
+  public:
     using rep_type = Rep;
     constexpr strong_id() noexcept = default;
     constexpr explicit strong_id(Rep v) noexcept : v_(v) {}
@@ -17,7 +17,7 @@ public:
     friend constexpr auto operator<=>(strong_id, strong_id) noexcept = default;
     friend constexpr bool operator==(strong_id, strong_id) noexcept = default;
 
-private:
+  private:
     Rep v_{};
 };
 

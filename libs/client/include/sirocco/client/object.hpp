@@ -69,8 +69,8 @@ struct res : resource_def {
         return *this;
     }
 };
-inline constexpr operations R = operations::read, W = operations::write, RW = operations::read_write,
-                            E = operations::execute;
+inline constexpr operations R = operations::read, W = operations::write,
+                            RW = operations::read_write, E = operations::execute;
 
 /// One object: id, version, single or multiple instances, its resources
 /// (sorted by id; checked by validate_def()).
@@ -113,10 +113,10 @@ using ssid = std::uint16_t;
 /// state machine step), so that observers are notified. data_model
 /// implements it and installs itself when the object is added.
 class change_listener {
-public:
+  public:
     virtual void on_changed(const lwm2m::path& p) noexcept = 0;
 
-protected:
+  protected:
     ~change_listener() = default;
 };
 
@@ -130,7 +130,7 @@ protected:
 /// engine for the duration of the call) or into the object's own storage;
 /// the engine copies them into the response before it calls any hook again.
 class object {
-public:
+  public:
     constexpr explicit object(const object_def& d) noexcept : def_(&d) {}
     object(const object&) = delete;
     object& operator=(const object&) = delete;
@@ -150,7 +150,8 @@ public:
 
     /// Resource instances of a multiple resource: their number and the id of
     /// the k-th (ascending). Default: none.
-    virtual std::size_t resource_instance_count(std::uint16_t iid, std::uint16_t rid) const noexcept;
+    virtual std::size_t resource_instance_count(std::uint16_t iid,
+                                                std::uint16_t rid) const noexcept;
     virtual std::uint16_t resource_instance_at(std::uint16_t iid, std::uint16_t rid,
                                                std::size_t k) const noexcept;
 
@@ -164,8 +165,8 @@ public:
     /// Checks a value before any of a write is applied (a Write is all or
     /// nothing). Return a 4.xx status to refuse it (4.00 out of range).
     /// Default: accept.
-    virtual status validate(std::uint16_t iid, std::uint16_t rid,
-                            std::optional<std::uint16_t> riid, const lwm2m::value& v) noexcept;
+    virtual status validate(std::uint16_t iid, std::uint16_t rid, std::optional<std::uint16_t> riid,
+                            const lwm2m::value& v) noexcept;
 
     /// Stores a value. For a multiple resource written whole (replace), the
     /// engine first calls clear_resource(). Default: 4.05.
@@ -201,7 +202,7 @@ public:
     /// Installed by data_model::add(); objects call changed() below.
     void set_listener(change_listener* l) noexcept { listener_ = l; }
 
-protected:
+  protected:
     ~object() = default;
     /// Reports that /oid/iid/rid changed by itself (no-op before the object
     /// is added to a data model).
@@ -215,7 +216,7 @@ protected:
         if (listener_ != nullptr) listener_->on_changed(lwm2m::path(lwm2m::object_id(def_->id)));
     }
 
-private:
+  private:
     const object_def* def_;
     change_listener* listener_ = nullptr;
 };

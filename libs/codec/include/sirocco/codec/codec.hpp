@@ -61,10 +61,10 @@ result<void> decode(content_format format, const decode_context& ctx, bytes_view
 
 /// Receives the paths of a SenML-ETCH list (Read-Composite, Observe-Composite).
 class path_sink {
-public:
+  public:
     virtual result<void> on_path(const lwm2m::path& p) noexcept = 0;
 
-protected:
+  protected:
     ~path_sink() = default;
 };
 

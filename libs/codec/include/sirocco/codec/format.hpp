@@ -14,29 +14,29 @@
 namespace sirocco::codec {
 
 enum class content_format : std::uint16_t {
-    text = 0,                 ///< text/plain; charset=utf-8
-    link_format = 40,         ///< application/link-format (RFC 6690)
-    opaque = 42,              ///< application/octet-stream
-    cbor = 60,                ///< application/cbor (single values)
-    senml_json = 110,         ///< application/senml+json
-    senml_cbor = 112,         ///< application/senml+cbor
-    senml_etch_json = 320,    ///< application/senml-etch+json (composite paths)
-    senml_etch_cbor = 322,    ///< application/senml-etch+cbor
-    tlv = 11542,              ///< application/vnd.oma.lwm2m+tlv
-    lwm2m_json = 11543,       ///< application/vnd.oma.lwm2m+json
-    lwm2m_cbor = 11544,       ///< application/vnd.oma.lwm2m+cbor
+    text = 0,               ///< text/plain; charset=utf-8
+    link_format = 40,       ///< application/link-format (RFC 6690)
+    opaque = 42,            ///< application/octet-stream
+    cbor = 60,              ///< application/cbor (single values)
+    senml_json = 110,       ///< application/senml+json
+    senml_cbor = 112,       ///< application/senml+cbor
+    senml_etch_json = 320,  ///< application/senml-etch+json (composite paths)
+    senml_etch_cbor = 322,  ///< application/senml-etch+cbor
+    tlv = 11542,            ///< application/vnd.oma.lwm2m+tlv
+    lwm2m_json = 11543,     ///< application/vnd.oma.lwm2m+json
+    lwm2m_cbor = 11544,     ///< application/vnd.oma.lwm2m+cbor
 };
 
 /// What a format can carry (Core TS 1.2, table 7.3-1 and 7.3-2).
 struct format_info {
     content_format format;
-    std::string_view name;       ///< media type
-    std::string_view short_name; ///< "TLV", "SENML_JSON" (Leshan's names, used by the REST API)
-    bool single_value;           ///< one resource (or resource instance) value
-    bool multiple_resources;     ///< an instance, an object, multi-instance resources
-    bool multiple_paths;         ///< several unrelated paths (composite, Send)
-    bool paths_only;             ///< SenML-ETCH: a list of paths, no values
-    bool on_device;              ///< part of the device (Cortex-M4) build
+    std::string_view name;        ///< media type
+    std::string_view short_name;  ///< "TLV", "SENML_JSON" (Leshan's names, used by the REST API)
+    bool single_value;            ///< one resource (or resource instance) value
+    bool multiple_resources;      ///< an instance, an object, multi-instance resources
+    bool multiple_paths;          ///< several unrelated paths (composite, Send)
+    bool paths_only;              ///< SenML-ETCH: a list of paths, no values
+    bool on_device;               ///< part of the device (Cortex-M4) build
 };
 
 /// The table, sorted by format number.

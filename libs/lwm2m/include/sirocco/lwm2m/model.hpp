@@ -25,9 +25,15 @@ enum class operations : std::uint8_t {
     read_write = 3,
     execute = 4,
 };
-constexpr bool can_read(operations o) noexcept { return (static_cast<std::uint8_t>(o) & 1) != 0; }
-constexpr bool can_write(operations o) noexcept { return (static_cast<std::uint8_t>(o) & 2) != 0; }
-constexpr bool can_execute(operations o) noexcept { return o == operations::execute; }
+constexpr bool can_read(operations o) noexcept {
+    return (static_cast<std::uint8_t>(o) & 1) != 0;
+}
+constexpr bool can_write(operations o) noexcept {
+    return (static_cast<std::uint8_t>(o) & 2) != 0;
+}
+constexpr bool can_execute(operations o) noexcept {
+    return o == operations::execute;
+}
 /// "R", "W", "RW", "E" or "" (none).
 std::string_view to_string(operations o) noexcept;
 /// Parses a DDF operations string (case-insensitive, blanks ignored).
@@ -37,7 +43,7 @@ struct resource_model {
     std::uint16_t id = 0;
     std::string_view name;
     operations ops = operations::none;
-    bool multiple = false;   ///< multiple-instance resource
+    bool multiple = false;  ///< multiple-instance resource
     bool mandatory = false;
     data_type type = data_type::none;
     /// <RangeEnumeration> as written in the DDF ("0..100", "1-4", "0;1;2",
@@ -58,7 +64,7 @@ struct object_model {
     std::string_view lwm2m_version = "1.0";   ///< <LWM2MVersion>, "1.0" when absent
     bool multiple = false;                    ///< multiple-instance object
     bool mandatory = false;
-    std::string_view urn;  ///< "urn:oma:lwm2m:oma:3:1.2"
+    std::string_view urn;                       ///< "urn:oma:lwm2m:oma:3:1.2"
     std::span<const resource_model> resources;  ///< sorted by id
 
     /// The resource with that id, or nullptr. Resources are sorted by id, so
@@ -69,17 +75,18 @@ struct object_model {
 /// Where codecs and engines look up models. Implementations: the built-in
 /// table, a model_store, or a chain of both.
 class model_provider {
-public:
+  public:
     /// The model for this object id (and, when given, this object version:
     /// "1.1"); nullptr when unknown. Without a version, the newest one.
-    virtual const object_model* find(object_id oid, std::string_view version = {}) const noexcept = 0;
+    virtual const object_model* find(object_id oid,
+                                     std::string_view version = {}) const noexcept = 0;
 
     const resource_model* find_resource(object_id oid, resource_id rid) const noexcept {
         const object_model* m = find(oid);
         return m ? m->find(rid) : nullptr;
     }
 
-protected:
+  protected:
     ~model_provider() = default;
 };
 

@@ -13,7 +13,7 @@ namespace sirocco::lwm2m {
 /// A value that owns its bytes. view() returns a `value` that is valid as long
 /// as this owned_value lives and is not modified.
 class owned_value {
-public:
+  public:
     owned_value() = default;
     /// Copies the bytes a view points at.
     explicit owned_value(const value& v) : v_(v) {
@@ -39,29 +39,42 @@ public:
     }
 
     static owned_value string(std::string s) { return with_bytes(data_type::string, std::move(s)); }
-    static owned_value corelnk(std::string s) { return with_bytes(data_type::corelnk, std::move(s)); }
-    static owned_value opaque(std::string bytes) { return with_bytes(data_type::opaque, std::move(bytes)); }
+    static owned_value corelnk(std::string s) {
+        return with_bytes(data_type::corelnk, std::move(s));
+    }
+    static owned_value opaque(std::string bytes) {
+        return with_bytes(data_type::opaque, std::move(bytes));
+    }
 
     const value& view() const noexcept { return v_; }
     data_type type() const noexcept { return v_.type(); }
-    friend bool operator==(const owned_value& a, const owned_value& b) noexcept { return a.v_ == b.v_; }
+    friend bool operator==(const owned_value& a, const owned_value& b) noexcept {
+        return a.v_ == b.v_;
+    }
 
-private:
+  private:
     static owned_value with_bytes(data_type t, std::string s) {
         owned_value o;
         o.bytes_ = std::move(s);
-        o.v_ = t == data_type::string ? value::of_string({})
-             : t == data_type::corelnk ? value::of_corelnk({})
-                                        : value::of_opaque({});
+        o.v_ = t == data_type::string    ? value::of_string({})
+               : t == data_type::corelnk ? value::of_corelnk({})
+                                         : value::of_opaque({});
         o.rebind();
         return o;
     }
     void rebind() noexcept {
         switch (v_.type()) {
-            case data_type::string: v_ = value::of_string(bytes_); break;
-            case data_type::corelnk: v_ = value::of_corelnk(bytes_); break;
-            case data_type::opaque: v_ = value::of_opaque(as_bytes(bytes_)); break;
-            default: break;
+            case data_type::string:
+                v_ = value::of_string(bytes_);
+                break;
+            case data_type::corelnk:
+                v_ = value::of_corelnk(bytes_);
+                break;
+            case data_type::opaque:
+                v_ = value::of_opaque(as_bytes(bytes_));
+                break;
+            default:
+                break;
         }
     }
     value v_;
@@ -85,7 +98,7 @@ struct owned_record {
 
 /// A record_sink that keeps copies of every record it receives.
 class record_list final : public record_sink {
-public:
+  public:
     result<void> on_record(const record& r) noexcept override {
         records.emplace_back(r);
         return {};

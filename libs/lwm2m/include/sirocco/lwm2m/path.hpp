@@ -38,7 +38,7 @@ struct path_parse_options {
 };
 
 class path {
-public:
+  public:
     /// Longest textual form: "/65535/65535/65535/65535".
     static constexpr std::size_t max_text_length = 24;
 
@@ -130,21 +130,21 @@ public:
         return a.depth_ <=> b.depth_;
     }
 
-private:
+  private:
     std::array<std::uint16_t, 4> ids_{};
     std::uint8_t depth_ = 0;
 };
 
 /// A fixed buffer that formats a path, for logs: path_text(p).view().
 class path_text {
-public:
+  public:
     explicit path_text(const path& p) noexcept {
         auto r = p.format(buf_);
         n_ = r ? *r : 0;
     }
     std::string_view view() const noexcept { return {buf_, n_}; }
 
-private:
+  private:
     char buf_[path::max_text_length];
     std::size_t n_ = 0;
 };

@@ -30,10 +30,10 @@ struct record {
 /// implements it without heap; returning an error stops the decoder, which
 /// returns that error.
 class record_sink {
-public:
+  public:
     virtual result<void> on_record(const record& r) noexcept = 0;
 
-protected:
+  protected:
     ~record_sink() = default;
 };
 

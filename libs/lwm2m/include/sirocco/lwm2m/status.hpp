@@ -32,34 +32,60 @@ enum class status : std::uint8_t {
     service_unavailable = 0xA3,         // 5.03
 };
 
-constexpr bool is_success(status s) noexcept { return (static_cast<std::uint8_t>(s) >> 5) == 2; }
-constexpr std::uint8_t code_class(status s) noexcept { return static_cast<std::uint8_t>(s) >> 5; }
-constexpr std::uint8_t code_detail(status s) noexcept { return static_cast<std::uint8_t>(s) & 0x1F; }
+constexpr bool is_success(status s) noexcept {
+    return (static_cast<std::uint8_t>(s) >> 5) == 2;
+}
+constexpr std::uint8_t code_class(status s) noexcept {
+    return static_cast<std::uint8_t>(s) >> 5;
+}
+constexpr std::uint8_t code_detail(status s) noexcept {
+    return static_cast<std::uint8_t>(s) & 0x1F;
+}
 
 /// "4.04" style text is produced by the caller from class/detail; this gives
 /// the reason phrase used by Leshan's REST API ("NOT_FOUND", "CONTENT").
 constexpr std::string_view to_string(status s) noexcept {
     switch (s) {
-        case status::created: return "CREATED";
-        case status::deleted: return "DELETED";
-        case status::valid: return "VALID";
-        case status::changed: return "CHANGED";
-        case status::content: return "CONTENT";
-        case status::continue_: return "CONTINUE";
-        case status::bad_request: return "BAD_REQUEST";
-        case status::unauthorized: return "UNAUTHORIZED";
-        case status::bad_option: return "BAD_OPTION";
-        case status::forbidden: return "FORBIDDEN";
-        case status::not_found: return "NOT_FOUND";
-        case status::method_not_allowed: return "METHOD_NOT_ALLOWED";
-        case status::not_acceptable: return "NOT_ACCEPTABLE";
-        case status::request_entity_incomplete: return "REQUEST_ENTITY_INCOMPLETE";
-        case status::precondition_failed: return "PRECONDITION_FAILED";
-        case status::request_entity_too_large: return "REQUEST_ENTITY_TOO_LARGE";
-        case status::unsupported_content_format: return "UNSUPPORTED_CONTENT_FORMAT";
-        case status::internal_server_error: return "INTERNAL_SERVER_ERROR";
-        case status::not_implemented: return "NOT_IMPLEMENTED";
-        case status::service_unavailable: return "SERVICE_UNAVAILABLE";
+        case status::created:
+            return "CREATED";
+        case status::deleted:
+            return "DELETED";
+        case status::valid:
+            return "VALID";
+        case status::changed:
+            return "CHANGED";
+        case status::content:
+            return "CONTENT";
+        case status::continue_:
+            return "CONTINUE";
+        case status::bad_request:
+            return "BAD_REQUEST";
+        case status::unauthorized:
+            return "UNAUTHORIZED";
+        case status::bad_option:
+            return "BAD_OPTION";
+        case status::forbidden:
+            return "FORBIDDEN";
+        case status::not_found:
+            return "NOT_FOUND";
+        case status::method_not_allowed:
+            return "METHOD_NOT_ALLOWED";
+        case status::not_acceptable:
+            return "NOT_ACCEPTABLE";
+        case status::request_entity_incomplete:
+            return "REQUEST_ENTITY_INCOMPLETE";
+        case status::precondition_failed:
+            return "PRECONDITION_FAILED";
+        case status::request_entity_too_large:
+            return "REQUEST_ENTITY_TOO_LARGE";
+        case status::unsupported_content_format:
+            return "UNSUPPORTED_CONTENT_FORMAT";
+        case status::internal_server_error:
+            return "INTERNAL_SERVER_ERROR";
+        case status::not_implemented:
+            return "NOT_IMPLEMENTED";
+        case status::service_unavailable:
+            return "SERVICE_UNAVAILABLE";
     }
     return "UNKNOWN";
 }
@@ -69,15 +95,22 @@ constexpr std::string_view to_string(status s) noexcept {
 /// things 4.04, refused operations 4.05, size limits 4.13.
 constexpr status to_status(errc e) noexcept {
     switch (e) {
-        case errc::ok: return status::content;
-        case errc::unsupported: return status::unsupported_content_format;
-        case errc::not_found: return status::not_found;
-        case errc::not_allowed: return status::method_not_allowed;
-        case errc::capacity_exceeded: return status::request_entity_too_large;
+        case errc::ok:
+            return status::content;
+        case errc::unsupported:
+            return status::unsupported_content_format;
+        case errc::not_found:
+            return status::not_found;
+        case errc::not_allowed:
+            return status::method_not_allowed;
+        case errc::capacity_exceeded:
+            return status::request_entity_too_large;
         case errc::buffer_too_small:
         case errc::io_error:
-        case errc::timeout: return status::internal_server_error;
-        default: return status::bad_request;
+        case errc::timeout:
+            return status::internal_server_error;
+        default:
+            return status::bad_request;
     }
 }
 

@@ -51,7 +51,7 @@ struct objlnk {
 };
 
 class value {
-public:
+  public:
     constexpr value() noexcept : type_(data_type::none), u_{} {}
 
     static constexpr value of_string(std::string_view s) noexcept {
@@ -119,7 +119,7 @@ public:
     result<std::int64_t> as_integer() const noexcept;
     result<std::uint64_t> as_unsigned() const noexcept;
     result<double> as_float() const noexcept;
-    result<bool> as_boolean() const noexcept;  ///< boolean, or integer 0/1
+    result<bool> as_boolean() const noexcept;       ///< boolean, or integer 0/1
     result<std::int64_t> as_time() const noexcept;  ///< time or integer
 
     /// Converts to `target` where the specification allows it without loss:
@@ -132,7 +132,7 @@ public:
     /// equal or ==; strings/opaque by bytes).
     friend bool operator==(const value& a, const value& b) noexcept;
 
-private:
+  private:
     constexpr explicit value(data_type t) noexcept : type_(t), u_{} {}
     struct sv {
         const char* p;
