@@ -304,6 +304,33 @@ bool has_resource_instance(const object& o, std::uint16_t iid, std::uint16_t rid
     return false;
 }
 
+// Follows `p` down through the object, the instance, the resource and the
+// resource instance it names. `code` is 2.05 when every level exists, else
+// 4.04; `o` is the object (nullptr when unknown) and `d` the resource
+// definition when `p` names a resource.
+struct located {
+    object* o = nullptr;
+    const resource_def* d = nullptr;
+    status code = status::not_found;
+};
+located locate(data_model& dm, const path& p) noexcept {
+    located l;
+    l.o = dm.find(p.object().value());
+    if (l.o == nullptr) return l;
+    const std::uint16_t iid = p.depth() >= 2 ? p.instance().value() : 0;
+    if (p.depth() >= 2 && !l.o->has_instance(iid)) return l;
+    if (p.depth() >= 3) {
+        l.d = l.o->def().find(p.resource().value());
+        if (l.d == nullptr || !l.o->has_resource(iid, l.d->id)) return l;
+        if (p.is_resource_instance() &&
+            (!l.d->multiple ||
+             !has_resource_instance(*l.o, iid, l.d->id, p.resource_instance().value())))
+            return l;
+    }
+    l.code = status::content;
+    return l;
+}
+
 // Execute arguments (Core TS 1.2, 5.4.5):
 //   arglist = arg *("," arg); arg = DIGIT ["=" "'" *CHAR "'"]; CHAR excludes "'".
 bool valid_execute_args(std::string_view a) noexcept {
@@ -761,20 +788,9 @@ dm_result data_model::read(const request_ctx& ctx, const path& p,
                            std::optional<std::uint16_t> accept, mutable_bytes out,
                            mutable_bytes scratch) noexcept {
     if (p.is_root()) return fail(status::method_not_allowed);
-    object* o = find(p.object().value());
-    if (o == nullptr) return fail(status::not_found);
-    const resource_def* d = nullptr;
-    if (p.depth() >= 2 && !o->has_instance(p.instance().value())) return fail(status::not_found);
-    if (p.depth() >= 3) {
-        d = o->def().find(p.resource().value());
-        if (d == nullptr || !o->has_resource(p.instance().value(), d->id))
-            return fail(status::not_found);
-        if (p.is_resource_instance() &&
-            (!d->multiple || !has_resource_instance(*o, p.instance().value(), d->id,
-                                                    p.resource_instance().value())))
-            return fail(status::not_found);
-        if (!lwm2m::can_read(d->ops)) return fail(status::method_not_allowed);
-    }
+    auto [o, d, found] = locate(*this, p);
+    if (found != status::content) return fail(found);
+    if (d != nullptr && !lwm2m::can_read(d->ops)) return fail(status::method_not_allowed);
     if (p.depth() >= 2 && !allowed(*this, ctx, o->id(), p.instance().value(), acl_read))
         return fail(status::unauthorized);
     if (p.is_object() && (o->id() == security_oid || o->id() == oscore_oid) && !ctx.bootstrap &&
@@ -1052,19 +1068,8 @@ void data_model::drop_attributes(const path& p) noexcept {
 dm_result data_model::write_attributes(const request_ctx& ctx, const path& p,
                                        std::string_view query) noexcept {
     if (p.is_root()) return fail(status::method_not_allowed);
-    object* o = find(p.object().value());
-    if (o == nullptr) return fail(status::not_found);
-    const resource_def* d = nullptr;
-    if (p.depth() >= 2 && !o->has_instance(p.instance().value())) return fail(status::not_found);
-    if (p.depth() >= 3) {
-        d = o->def().find(p.resource().value());
-        if (d == nullptr || !o->has_resource(p.instance().value(), d->id))
-            return fail(status::not_found);
-        if (p.is_resource_instance() &&
-            (!d->multiple || !has_resource_instance(*o, p.instance().value(), d->id,
-                                                    p.resource_instance().value())))
-            return fail(status::not_found);
-    }
+    auto [o, d, found] = locate(*this, p);
+    if (found != status::content) return fail(found);
     if (p.depth() >= 2 && !allowed(*this, ctx, o->id(), p.instance().value(), acl_read))
         return fail(status::unauthorized);
     auto q = codec::link::parse_query(query);
@@ -1146,15 +1151,8 @@ codec::link::attributes data_model::effective_attributes(ssid server,
 
 dm_result data_model::discover(const request_ctx& ctx, const path& p, mutable_bytes out) noexcept {
     if (p.is_root() || p.is_resource_instance()) return fail(status::method_not_allowed);
-    object* o = find(p.object().value());
-    if (o == nullptr) return fail(status::not_found);
-    const resource_def* d = nullptr;
-    if (p.depth() >= 2 && !o->has_instance(p.instance().value())) return fail(status::not_found);
-    if (p.depth() >= 3) {
-        d = o->def().find(p.resource().value());
-        if (d == nullptr || !o->has_resource(p.instance().value(), d->id))
-            return fail(status::not_found);
-    }
+    auto [o, d, found] = locate(*this, p);
+    if (found != status::content) return fail(found);
     if (p.depth() >= 2 && !allowed(*this, ctx, o->id(), p.instance().value(), acl_read))
         return fail(status::unauthorized);
     if ((o->id() == security_oid || o->id() == oscore_oid) && !ctx.bootstrap && ctx.server != 0)

@@ -792,15 +792,7 @@ void client::handle_result(account& a, const coap::event& e, time_ms now) noexce
             ev.kind = client_event_kind::registered;
             ev.location = {a.loc.data(), a.loc_len};
             push(ev);
-            if (a.send_wanted) {
-                a.send_wanted = false;
-                if (!transmit_send(a, now)) {
-                    client_event f;
-                    f.kind = client_event_kind::send_failed;
-                    f.server = a.id;
-                    push(f);
-                }
-            }
+            send_if_wanted(a, now);
             return;
         }
         case reg_op::update: {
@@ -811,15 +803,7 @@ void client::handle_result(account& a, const coap::event& e, time_ms now) noexce
                 ev.kind = client_event_kind::updated;
                 ev.location = {a.loc.data(), a.loc_len};
                 push(ev);
-                if (a.send_wanted) {
-                    a.send_wanted = false;
-                    if (!transmit_send(a, now)) {
-                        client_event f;
-                        f.kind = client_event_kind::send_failed;
-                        f.server = a.id;
-                        push(f);
-                    }
-                }
+                send_if_wanted(a, now);
                 return;
             }
             // 4.04: the server forgot us; any other failure: the registration
@@ -1021,6 +1005,19 @@ result<void> client::send(std::span<const lwm2m::path> paths, time_ms now, ssid 
     }
     pump(now);
     return {};
+}
+
+void client::send_if_wanted(account& a, time_ms now) noexcept {
+    // A Send asked for while (re-)registering goes out once the server
+    // answered; if it cannot, the application hears it failed.
+    if (!a.send_wanted) return;
+    a.send_wanted = false;
+    if (!transmit_send(a, now)) {
+        client_event f;
+        f.kind = client_event_kind::send_failed;
+        f.server = a.id;
+        push(f);
+    }
 }
 
 result<void> client::transmit_send(account& a, time_ms now) noexcept {

@@ -331,6 +331,7 @@ class client {
     result<void> send_update(account& a, time_ms now) noexcept;
     result<void> send_deregister(account& a, time_ms now) noexcept;
     result<void> transmit_send(account& a, time_ms now) noexcept;
+    void send_if_wanted(account& a, time_ms now) noexcept;
     void wake(account& a, time_ms now) noexcept;
     void run_accounts(time_ms now) noexcept;
     void poll_model(time_ms now) noexcept;
