@@ -1,0 +1,459 @@
+// The Registration interface engine, driven in-process under a fake clock:
+// a real sirocco::client::client registers, updates and de-registers, and a
+// raw coap::engine peer sends hand-made requests for the error answers.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../client/engine_harness.hpp"
+#include "sirocco/coap/options.hpp"
+#include "sirocco/server/server_engine.hpp"
+
+namespace cli = sirocco::client;
+namespace srv = sirocco::server;
+namespace coap = sirocco::coap;
+using sirocco::as_bytes;
+using sirocco::as_chars;
+
+namespace {
+
+struct raw_response {
+    coap::code code;
+    std::vector<std::string> location;
+    std::string payload;
+};
+
+struct fixture {
+    // Peer ids: what the client / raw peers call the server, and what the
+    // server calls each of them.
+    static constexpr coap::peer_id server_at_client{1};
+    static constexpr coap::peer_id client_at_server{2};
+    static constexpr coap::peer_id raw_at_server{3};
+
+    coap::time_ms now = 1000;
+    cli::test::zero_rng srng, crng, rrng;
+    srv::memory_registration_store store;
+    std::optional<srv::server_engine> server;
+    std::vector<srv::event> events;
+
+    cli::data_model dm;
+    cli::security sec;
+    cli::server srv_obj;
+    cli::device dev;
+    cli::test::temperature temp;
+    cli::client_config ccfg;
+    std::optional<cli::client> cl;
+    std::vector<cli::client_event_kind> client_events;
+    std::string client_location;
+
+    std::optional<coap::engine> raw;
+    std::map<std::uint32_t, raw_response> raw_responses;
+
+    explicit fixture(std::int64_t lifetime = 300, std::string_view binding = "U",
+                     std::string_view endpoint = "dev1") {
+        srv::server_config scfg;
+        scfg.coap.rng = &cli::test::zero_rng::next;
+        scfg.coap.rng_ctx = &srng;
+        server.emplace(scfg, store);
+
+        EXPECT_TRUE(sec.add_server(0, "coap://127.0.0.1:5683", 101).has_value());
+        EXPECT_TRUE(srv_obj.add_server(0, 101, lifetime, binding).has_value());
+        EXPECT_TRUE(dev.set_info("ACME", "M1", "0001", "1.0.3").has_value());
+        EXPECT_TRUE(temp.add_instance(0).has_value());
+        EXPECT_TRUE(temp.add_instance(1).has_value());
+        EXPECT_TRUE(dm.add(sec).has_value());
+        EXPECT_TRUE(dm.add(srv_obj).has_value());
+        EXPECT_TRUE(dm.add(dev).has_value());
+        EXPECT_TRUE(dm.add(temp).has_value());
+        ccfg.endpoint = endpoint;
+        ccfg.coap.rng = &cli::test::zero_rng::next;
+        ccfg.coap.rng_ctx = &crng;
+        cl.emplace(ccfg, dm);
+        while (dm.poll_changed()) {
+        }
+
+        coap::config rcfg;
+        rcfg.rng = &cli::test::zero_rng::next;
+        rcfg.rng_ctx = &rrng;
+        raw.emplace(rcfg);
+        EXPECT_TRUE(raw->open_peer(server_at_client, coap::framing::datagram, now).has_value());
+        EXPECT_TRUE(
+            server
+                ->open_peer(client_at_server, coap::framing::datagram, "udp://192.0.2.7:40000", now)
+                .has_value());
+    }
+
+    std::size_t count(srv::event_kind k) const {
+        std::size_t n = 0;
+        for (const auto& e : events)
+            if (e.kind == k) ++n;
+        return n;
+    }
+    std::size_t count(cli::client_event_kind k) const {
+        std::size_t n = 0;
+        for (auto e : client_events)
+            if (e == k) ++n;
+        return n;
+    }
+
+    void drain_server_only() {
+        while (auto e = server->poll_event())
+            events.push_back(std::move(*e));
+    }
+
+    void drain() {
+        while (auto e = server->poll_event())
+            events.push_back(std::move(*e));
+        while (auto e = cl->poll_event()) {
+            client_events.push_back(e->kind);
+            if (e->kind == cli::client_event_kind::registered)
+                client_location = std::string(e->location);
+            if (e->kind == cli::client_event_kind::open_transport) {
+                EXPECT_TRUE(
+                    cl->transport_open(e->server, server_at_client, coap::framing::datagram, now)
+                        .has_value());
+            }
+        }
+        while (auto e = raw->poll_event()) {
+            if (e->kind != coap::event_kind::response) continue;
+            raw_response r;
+            r.code = e->msg.code;
+            for (const auto& o : coap::location_path(e->msg))
+                r.location.emplace_back(o.as_string());
+            r.payload = std::string(as_chars(e->body));
+            raw_responses[e->exchange.value()] = r;
+        }
+    }
+
+    /// Delivers datagrams between the three engines until all are quiet.
+    void pump() {
+        std::vector<std::uint8_t> buf(coap::limits::max_pdu);
+        drain();
+        for (int rounds = 0; rounds < 10000; ++rounds) {
+            bool any = false;
+            while (auto t = cl->poll_transmit(buf)) {
+                any = true;
+                EXPECT_TRUE(
+                    server->on_receive(client_at_server, {buf.data(), t->size}, now).has_value());
+                drain();
+            }
+            while (auto t = raw->poll_transmit(buf)) {
+                any = true;
+                EXPECT_TRUE(
+                    server->on_receive(raw_at_server, {buf.data(), t->size}, now).has_value());
+                drain();
+            }
+            while (auto t = server->poll_transmit(buf)) {
+                any = true;
+                if (t->peer == client_at_server)
+                    (void)cl->on_receive(server_at_client, {buf.data(), t->size}, now);
+                else if (t->peer == raw_at_server)
+                    (void)raw->on_receive(server_at_client, {buf.data(), t->size}, now);
+                drain();
+            }
+            if (!any) return;
+        }
+        FAIL() << "pump did not settle";
+    }
+
+    /// Runs the clock to `t`, firing every deadline on the way.
+    void run_until(coap::time_ms t) {
+        for (int guard = 0; guard < 100000; ++guard) {
+            std::optional<coap::time_ms> d;
+            for (auto x : {cl->next_deadline(), server->next_deadline(), raw->next_deadline()})
+                if (x && (!d || *x < *d)) d = x;
+            if (!d || *d > t) break;
+            if (*d > now) now = *d;
+            cl->on_timer(now);
+            server->on_timer(now);
+            raw->on_timer(now);
+            pump();
+        }
+        now = t;
+        cl->on_timer(now);
+        server->on_timer(now);
+        raw->on_timer(now);
+        pump();
+    }
+
+    /// Sends a hand-made request from the raw peer; returns its response.
+    raw_response request(coap::code c, const std::string& path,
+                         const std::vector<std::string>& queries, const std::string& body = {},
+                         std::optional<std::uint32_t> cf = 40) {
+        coap::message m;
+        m.code = c;
+        m.type = coap::msg_type::con;
+        std::array<std::uint8_t, 256> st{};
+        coap::message_builder b(m, st);
+        EXPECT_TRUE(b.add_uri_path(path).has_value());
+        if (cf) {
+            EXPECT_TRUE(b.add_uint(coap::opt::content_format, *cf).has_value());
+        }
+        for (const auto& q : queries)
+            EXPECT_TRUE(b.add_copy(coap::opt::uri_query, as_bytes(q)).has_value());
+        body_keep = body;
+        auto x = raw->send_request(server_at_client, m, as_bytes(body_keep), now);
+        EXPECT_TRUE(x.has_value());
+        if (!x) return {};
+        pump();
+        auto it = raw_responses.find(x->value());
+        if (it == raw_responses.end()) {
+            ADD_FAILURE() << "no response to " << path;
+            return {};
+        }
+        return it->second;
+    }
+    std::string body_keep;
+};
+
+std::string code_text(coap::code c) {
+    return std::to_string(c.cls()) + "." + (c.detail() < 10 ? "0" : "") +
+           std::to_string(c.detail());
+}
+
+}  // namespace
+
+TEST(server_engine, client_registers_updates_and_deregisters) {
+    fixture f(300);
+    ASSERT_TRUE(f.cl->start(f.now).has_value());
+    f.pump();
+    ASSERT_EQ(f.count(cli::client_event_kind::registered), 1u);
+    ASSERT_EQ(f.count(srv::event_kind::registered), 1u);
+    const srv::registration reg = f.events.back().reg;
+    EXPECT_EQ(reg.endpoint, "dev1");
+    EXPECT_EQ(f.client_location, "/rd/" + reg.id);
+    EXPECT_EQ(reg.id.size(), 8u);
+    EXPECT_EQ(reg.lwm2m_version, "1.1");
+    EXPECT_EQ(reg.lifetime_s, 300u);
+    EXPECT_EQ(reg.binding, "U");
+    EXPECT_FALSE(reg.queue_mode);
+    EXPECT_EQ(reg.peer, fixture::client_at_server);
+    EXPECT_EQ(reg.address, "udp://192.0.2.7:40000");
+    EXPECT_EQ(reg.registered_at, 1000u);
+    EXPECT_EQ(reg.updated_at, 1000u);
+    EXPECT_EQ(reg.objects.root_path, "/");
+    // The client announces its preferred format (SenML CBOR) with ct=.
+    EXPECT_FALSE(reg.objects.content_formats.empty());
+    std::vector<std::uint16_t> ids;
+    for (const auto& o : reg.objects.objects)
+        ids.push_back(o.id);
+    EXPECT_EQ(ids, (std::vector<std::uint16_t>{1, 3, 3303}));
+    const auto& t = reg.objects.objects[2];
+    EXPECT_EQ(t.version, "1.1");
+    EXPECT_EQ(t.instances, (std::vector<std::uint16_t>{0, 1}));
+    ASSERT_TRUE(f.store.find_by_endpoint("dev1").has_value());
+    EXPECT_EQ(*f.store.find_by_endpoint("dev1"), reg);
+
+    // The client updates before its lifetime ends; the registration lives on.
+    f.run_until(f.now + 299'000);
+    ASSERT_GE(f.count(srv::event_kind::updated), 1u);
+    EXPECT_EQ(f.count(srv::event_kind::expired), 0u);
+    const auto upd = f.store.find_by_id(reg.id);
+    ASSERT_TRUE(upd.has_value());
+    EXPECT_GT(upd->updated_at, reg.updated_at);
+    EXPECT_LT(upd->updated_at, 301'000u);
+    EXPECT_EQ(upd->objects, reg.objects);
+    EXPECT_EQ(upd->registered_at, reg.registered_at);
+
+    // A change of the object list goes out with the next Update.
+    ASSERT_TRUE(f.temp.remove_instance(1).has_value());
+    f.cl->changed(sirocco::lwm2m::path(sirocco::lwm2m::object_id(3303)), f.now);
+    ASSERT_TRUE(f.cl->update(f.now).has_value());
+    f.pump();
+    const auto upd2 = f.store.find_by_id(reg.id);
+    ASSERT_TRUE(upd2.has_value());
+    EXPECT_EQ(upd2->objects.objects[2].instances, (std::vector<std::uint16_t>{0}));
+    bool list_change_seen = false;
+    for (const auto& e : f.events)
+        if (e.kind == srv::event_kind::updated && e.previous &&
+            e.previous->objects.objects[2].instances.size() == 2u &&
+            e.reg.objects.objects[2].instances.size() == 1u)
+            list_change_seen = true;
+    EXPECT_TRUE(list_change_seen);
+
+    // De-register removes it.
+    ASSERT_TRUE(f.cl->deregister(f.now).has_value());
+    f.pump();
+    EXPECT_EQ(f.count(cli::client_event_kind::deregistered), 1u);
+    ASSERT_EQ(f.count(srv::event_kind::deregistered), 1u);
+    EXPECT_EQ(f.events.back().reg.id, reg.id);
+    EXPECT_FALSE(f.store.find_by_endpoint("dev1").has_value());
+    EXPECT_EQ(f.store.size(), 0u);
+}
+
+TEST(server_engine, client_registration_expires_when_updates_stop) {
+    fixture f(60);
+    ASSERT_TRUE(f.cl->start(f.now).has_value());
+    f.pump();
+    ASSERT_EQ(f.count(srv::event_kind::registered), 1u);
+    const auto reg = f.events.back().reg;
+    EXPECT_EQ(f.server->next_deadline(), reg.expires_at());
+    // The client goes away (nothing it sends arrives any more).
+    f.cl.reset();
+    f.raw.reset();
+    f.now += 59'999;
+    f.server->on_timer(f.now);
+    f.drain_server_only();
+    EXPECT_EQ(f.count(srv::event_kind::expired), 0u);
+    f.now += 1;
+    f.server->on_timer(f.now);
+    f.drain_server_only();
+    ASSERT_EQ(f.count(srv::event_kind::expired), 1u);
+    EXPECT_EQ(f.events.back().reg.id, reg.id);
+    EXPECT_EQ(f.store.size(), 0u);
+}
+
+TEST(server_engine, queue_mode_client) {
+    fixture f(300, "UQ");
+    ASSERT_TRUE(f.cl->start(f.now).has_value());
+    f.pump();
+    ASSERT_EQ(f.count(srv::event_kind::registered), 1u);
+    EXPECT_TRUE(f.events.back().reg.queue_mode);
+    EXPECT_EQ(f.events.back().reg.binding, "U");
+}
+
+TEST(server_engine, register_answers_created_with_location) {
+    fixture f;
+    auto r = f.request(coap::codes::post, "rd", {"ep=raw1", "lt=120", "lwm2m=1.2", "b=U"},
+                       R"(</lwm2m>;rt="oma.lwm2m";ct=110,</lwm2m/1/0>,</lwm2m/3/0>)");
+    EXPECT_EQ(code_text(r.code), "2.01");
+    ASSERT_EQ(r.location.size(), 2u);
+    EXPECT_EQ(r.location[0], "rd");
+    auto reg = f.store.find_by_id(r.location[1]);
+    ASSERT_TRUE(reg.has_value());
+    EXPECT_EQ(reg->endpoint, "raw1");
+    EXPECT_EQ(reg->lifetime_s, 120u);
+    EXPECT_EQ(reg->lwm2m_version, "1.2");
+    EXPECT_EQ(reg->objects.root_path, "/lwm2m");
+    EXPECT_EQ(reg->objects.content_formats, (std::vector<std::uint16_t>{110}));
+    EXPECT_EQ(reg->objects.objects.size(), 2u);
+    EXPECT_EQ(reg->peer, fixture::raw_at_server);
+    EXPECT_EQ(reg->address, "");  // opened on first datagram: no address given
+
+    // Defaults when only ep is given (Core TS 1.2, Table 6.2.1-1).
+    auto d = f.request(coap::codes::post, "rd", {"ep=raw2"}, "</3/0>");
+    EXPECT_EQ(code_text(d.code), "2.01");
+    auto reg2 = f.store.find_by_endpoint("raw2");
+    ASSERT_TRUE(reg2.has_value());
+    EXPECT_EQ(reg2->lifetime_s, 86400u);
+    EXPECT_EQ(reg2->lwm2m_version, "1.0");
+    EXPECT_EQ(reg2->binding, "U");
+    EXPECT_NE(reg2->id, reg->id);
+}
+
+TEST(server_engine, register_errors) {
+    fixture f;
+    EXPECT_EQ(code_text(f.request(coap::codes::post, "rd", {"lt=60"}, "</3/0>").code), "4.00");
+    EXPECT_EQ(code_text(f.request(coap::codes::post, "rd", {"ep="}, "</3/0>").code), "4.00");
+    EXPECT_EQ(code_text(f.request(coap::codes::post, "rd", {"ep=a", "lt=x"}, "</3/0>").code),
+              "4.00");
+    EXPECT_EQ(code_text(f.request(coap::codes::post, "rd", {"ep=a", "lt=0"}, "</3/0>").code),
+              "4.00");
+    EXPECT_EQ(code_text(f.request(coap::codes::post, "rd", {"ep=a", "b=Z"}, "</3/0>").code),
+              "4.00");
+    EXPECT_EQ(code_text(f.request(coap::codes::post, "rd", {"ep=a"}, "</3/0").code), "4.00");
+    EXPECT_EQ(code_text(f.request(coap::codes::post, "rd", {"ep=a"}, "</3/0/1/2/3>").code), "4.00");
+    EXPECT_EQ(code_text(f.request(coap::codes::post, "rd", {"ep=a"}, "garbage").code), "4.00");
+    EXPECT_EQ(code_text(f.request(coap::codes::post, "rd", {"ep=a", "lwm2m=9.9"}, "</3/0>").code),
+              "4.12");
+    EXPECT_EQ(code_text(f.request(coap::codes::post, "rd", {"ep=a"}, "</3/0>", 0).code), "4.15");
+    EXPECT_EQ(code_text(f.request(coap::codes::get, "rd", {}, "", std::nullopt).code), "4.05");
+    EXPECT_EQ(f.store.size(), 0u);
+    EXPECT_TRUE(f.events.empty());
+}
+
+TEST(server_engine, update_and_delete_of_unknown_id_are_not_found) {
+    fixture f;
+    EXPECT_EQ(code_text(f.request(coap::codes::post, "rd/nope", {"lt=60"}, "").code), "4.04");
+    EXPECT_EQ(code_text(f.request(coap::codes::del, "rd/nope", {}, "", std::nullopt).code), "4.04");
+    EXPECT_TRUE(f.events.empty());
+}
+
+TEST(server_engine, raw_update_changes_params_and_bad_update_is_rejected) {
+    fixture f;
+    auto r = f.request(coap::codes::post, "rd", {"ep=raw1", "lt=120", "lwm2m=1.1"}, "</3/0>");
+    ASSERT_EQ(r.location.size(), 2u);
+    const std::string path = "rd/" + r.location[1];
+    f.now += 5000;
+    auto u = f.request(coap::codes::post, path, {"lt=600", "b=U", "Q"}, "", std::nullopt);
+    EXPECT_EQ(code_text(u.code), "2.04");
+    auto reg = f.store.find_by_endpoint("raw1");
+    ASSERT_TRUE(reg.has_value());
+    EXPECT_EQ(reg->lifetime_s, 600u);
+    EXPECT_TRUE(reg->queue_mode);
+    EXPECT_EQ(reg->updated_at, 6000u);
+    EXPECT_EQ(reg->objects.objects.size(), 1u);  // no payload: object list kept
+    EXPECT_EQ(code_text(f.request(coap::codes::post, path, {"lt=abc"}, "").code), "4.00");
+    EXPECT_EQ(code_text(f.request(coap::codes::post, path, {}, "</3/0").code), "4.00");
+    EXPECT_EQ(f.store.find_by_endpoint("raw1")->lifetime_s, 600u);
+    auto d = f.request(coap::codes::del, path, {}, "", std::nullopt);
+    EXPECT_EQ(code_text(d.code), "2.02");
+    EXPECT_EQ(code_text(f.request(coap::codes::del, path, {}, "", std::nullopt).code), "4.04");
+    EXPECT_EQ(f.count(srv::event_kind::deregistered), 1u);
+}
+
+TEST(server_engine, second_register_of_an_endpoint_replaces_the_first) {
+    fixture f;
+    auto a = f.request(coap::codes::post, "rd", {"ep=same", "lt=100"}, "</3/0>");
+    ASSERT_EQ(code_text(a.code), "2.01");
+    auto b = f.request(coap::codes::post, "rd", {"ep=same", "lt=200"}, "</3/0>,</5/0>");
+    ASSERT_EQ(code_text(b.code), "2.01");
+    ASSERT_EQ(b.location.size(), 2u);
+    EXPECT_NE(a.location[1], b.location[1]);
+    ASSERT_EQ(f.events.size(), 3u);
+    EXPECT_EQ(f.events[0].kind, srv::event_kind::registered);
+    EXPECT_EQ(f.events[1].kind, srv::event_kind::replaced);
+    EXPECT_EQ(f.events[1].reg.id, a.location[1]);
+    EXPECT_EQ(f.events[2].kind, srv::event_kind::registered);
+    EXPECT_EQ(f.events[2].reg.id, b.location[1]);
+    EXPECT_EQ(f.store.size(), 1u);
+    EXPECT_EQ(f.store.find_by_endpoint("same")->lifetime_s, 200u);
+    // The old location is gone.
+    EXPECT_EQ(code_text(f.request(coap::codes::post, "rd/" + a.location[1], {}, "").code), "4.04");
+}
+
+TEST(server_engine, expiry_after_lifetime) {
+    fixture f;
+    ASSERT_EQ(code_text(f.request(coap::codes::post, "rd", {"ep=short", "lt=30"}, "</3/0>").code),
+              "2.01");
+    ASSERT_EQ(code_text(f.request(coap::codes::post, "rd", {"ep=long", "lt=90"}, "</3/0>").code),
+              "2.01");
+    const auto start = f.now;
+    f.run_until(start + 29'999);
+    EXPECT_EQ(f.count(srv::event_kind::expired), 0u);
+    f.run_until(start + 30'000);
+    ASSERT_EQ(f.count(srv::event_kind::expired), 1u);
+    EXPECT_EQ(f.events.back().reg.endpoint, "short");
+    EXPECT_EQ(f.server->next_deadline(), start + 90'000);
+    f.run_until(start + 100'000);
+    EXPECT_EQ(f.count(srv::event_kind::expired), 2u);
+    EXPECT_EQ(f.store.size(), 0u);
+    EXPECT_FALSE(f.server->next_deadline().has_value());
+}
+
+TEST(server_engine, other_requests_are_passed_on) {
+    fixture f;
+    coap::message m;
+    m.code = coap::codes::post;
+    std::array<std::uint8_t, 32> st{};
+    coap::message_builder b(m, st);
+    ASSERT_TRUE(b.add_uri_path("dp").has_value());
+    ASSERT_TRUE(b.add_uint(coap::opt::content_format, 112).has_value());
+    f.body_keep = "\x81\xa1\x00\x63/3/0";
+    auto x = f.raw->send_request(fixture::server_at_client, m, as_bytes(f.body_keep), f.now);
+    ASSERT_TRUE(x.has_value());
+    f.pump();
+    ASSERT_EQ(f.count(srv::event_kind::request), 1u);
+    const auto e = f.events.back();
+    EXPECT_EQ(e.uri_path, (std::vector<std::string>{"dp"}));
+    EXPECT_EQ(e.content_format, 112u);
+    EXPECT_EQ(e.peer, fixture::raw_at_server);
+    EXPECT_EQ(std::string(e.payload.begin(), e.payload.end()), f.body_keep);
+    ASSERT_TRUE(f.server->respond(e.request, coap::codes::changed, {}, f.now).has_value());
+    f.pump();
+    ASSERT_EQ(f.raw_responses.count(x->value()), 1u);
+    EXPECT_EQ(code_text(f.raw_responses[x->value()].code), "2.04");
+}
