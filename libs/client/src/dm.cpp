@@ -788,8 +788,12 @@ dm_result data_model::read(const request_ctx& ctx, const path& p,
                            std::optional<std::uint16_t> accept, mutable_bytes out,
                            mutable_bytes scratch) noexcept {
     if (p.is_root()) return fail(status::method_not_allowed);
-    auto [o, d, found] = locate(*this, p);
-    if (found != status::content) return fail(found);
+    // Plain variables, not a structured binding: lambdas below capture them
+    // (clang 14 cannot capture structured bindings).
+    const located where = locate(*this, p);
+    if (where.code != status::content) return fail(where.code);
+    object* o = where.o;
+    const resource_def* d = where.d;
     if (d != nullptr && !lwm2m::can_read(d->ops)) return fail(status::method_not_allowed);
     if (p.depth() >= 2 && !allowed(*this, ctx, o->id(), p.instance().value(), acl_read))
         return fail(status::unauthorized);
@@ -1068,8 +1072,12 @@ void data_model::drop_attributes(const path& p) noexcept {
 dm_result data_model::write_attributes(const request_ctx& ctx, const path& p,
                                        std::string_view query) noexcept {
     if (p.is_root()) return fail(status::method_not_allowed);
-    auto [o, d, found] = locate(*this, p);
-    if (found != status::content) return fail(found);
+    // Plain variables, not a structured binding: lambdas below capture them
+    // (clang 14 cannot capture structured bindings).
+    const located where = locate(*this, p);
+    if (where.code != status::content) return fail(where.code);
+    object* o = where.o;
+    const resource_def* d = where.d;
     if (p.depth() >= 2 && !allowed(*this, ctx, o->id(), p.instance().value(), acl_read))
         return fail(status::unauthorized);
     auto q = codec::link::parse_query(query);
@@ -1151,8 +1159,12 @@ codec::link::attributes data_model::effective_attributes(ssid server,
 
 dm_result data_model::discover(const request_ctx& ctx, const path& p, mutable_bytes out) noexcept {
     if (p.is_root() || p.is_resource_instance()) return fail(status::method_not_allowed);
-    auto [o, d, found] = locate(*this, p);
-    if (found != status::content) return fail(found);
+    // Plain variables, not a structured binding: lambdas below capture them
+    // (clang 14 cannot capture structured bindings).
+    const located where = locate(*this, p);
+    if (where.code != status::content) return fail(where.code);
+    object* o = where.o;
+    const resource_def* d = where.d;
     if (p.depth() >= 2 && !allowed(*this, ctx, o->id(), p.instance().value(), acl_read))
         return fail(status::unauthorized);
     if ((o->id() == security_oid || o->id() == oscore_oid) && !ctx.bootstrap && ctx.server != 0)
