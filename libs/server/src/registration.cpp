@@ -2,6 +2,7 @@
 #include "sirocco/server/registration.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "sirocco/codec/link_format.hpp"
 #include "sirocco/lwm2m/path.hpp"
@@ -20,11 +21,11 @@ std::optional<std::uint32_t> parse_u32(std::string_view s) {
     return static_cast<std::uint32_t>(v);
 }
 
-object_entry& entry_for(object_list& l, std::uint16_t id) {
-    for (auto& o : l.objects)
-        if (o.id == id) return o;
-    l.objects.push_back(object_entry{id, {}, {}});
-    return l.objects.back();
+object_entry& entry_for(object_list& l, std::map<std::uint16_t, std::size_t>& index,
+                        std::uint16_t id) {
+    auto [it, fresh] = index.try_emplace(id, l.objects.size());
+    if (fresh) l.objects.push_back(object_entry{id, {}, {}});
+    return l.objects[it->second];
 }
 
 bool is_root_link(std::string_view params) {
@@ -77,6 +78,7 @@ result<object_list> parse_object_list(std::string_view text) {
             }
         }
     }
+    std::map<std::uint16_t, std::size_t> index;
     codec::link::parser p(text);
     codec::link::link_value lv;
     for (;;) {
@@ -103,10 +105,10 @@ result<object_list> parse_object_list(std::string_view text) {
         }
         if (path->is_root()) continue;
         if (path->is_object()) {
-            auto& o = entry_for(l, path->object().value());
+            auto& o = entry_for(l, index, path->object().value());
             if (!ver.empty()) o.version = ver;
         } else if (path->is_instance()) {
-            auto& o = entry_for(l, path->object().value());
+            auto& o = entry_for(l, index, path->object().value());
             const std::uint16_t iid = path->instance().value();
             if (std::find(o.instances.begin(), o.instances.end(), iid) == o.instances.end())
                 o.instances.push_back(iid);

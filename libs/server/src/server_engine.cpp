@@ -9,6 +9,8 @@ namespace sirocco::server {
 namespace {
 
 constexpr std::uint32_t cf_link_format = 40;
+/// Largest object list reassembled from Block1 pieces.
+constexpr std::size_t max_object_list_bytes = 64 * 1024;
 
 bool supported_version(const std::string& v) {
     return v == "1.0" || v == "1.1" || v == "1.2";
@@ -133,6 +135,10 @@ void server_engine::handle_request(const coap::event& e, time_ms now) {
         std::string& up = uploads_[e.peer.value()];
         if (e.block1->num == 0) up.clear();
         up.append(as_chars(e.body));
+        if (up.size() > max_object_list_bytes) {
+            uploads_.erase(e.peer.value());
+            return answer(e, coap::codes::request_entity_too_large, "object list too large", now);
+        }
         if (e.block1->more) {
             coap::message m;
             m.code = coap::codes::continue_;

@@ -457,3 +457,18 @@ TEST(server_engine, other_requests_are_passed_on) {
     ASSERT_EQ(f.raw_responses.count(x->value()), 1u);
     EXPECT_EQ(code_text(f.raw_responses[x->value()].code), "2.04");
 }
+
+TEST(server_engine, long_object_list_arrives_in_blocks) {
+    fixture f;
+    std::string list = "</1/0>";
+    for (int i = 0; i < 300; ++i)
+        list +=
+            ",</" + std::to_string(10000 + i) + ">;ver=1.0,</" + std::to_string(10000 + i) + "/0>";
+    ASSERT_GT(list.size(), 4000u);
+    auto r = f.request(coap::codes::post, "rd", {"ep=big", "lt=60"}, list);
+    EXPECT_EQ(code_text(r.code), "2.01");
+    auto reg = f.store.find_by_endpoint("big");
+    ASSERT_TRUE(reg.has_value());
+    ASSERT_EQ(reg->objects.objects.size(), 301u);
+    EXPECT_EQ(reg->objects.objects.back(), (srv::object_entry{10299, "1.0", {0}}));
+}

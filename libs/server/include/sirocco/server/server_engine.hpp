@@ -23,7 +23,8 @@
 //   DELETE /rd/{id}               2.02 Deleted; 4.04 unknown id.
 //   other methods on /rd...       4.05 Method Not Allowed.
 //   anything else (POST /dp Send, ...): event `request`; answer it with respond().
-// Block1 uploads of an object list are reassembled (one per peer at a time).
+// Block1 uploads of an object list are reassembled (one per peer at a time,
+// at most 64 KiB: 4.13 beyond).
 //
 // Host-side: events carry copies (std::string / vector), valid as long as
 // the caller keeps them. Registrations live in a registration_store the
