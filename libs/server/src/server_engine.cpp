@@ -23,21 +23,35 @@ server_engine::server_engine(const server_config& cfg, registration_store& store
 
 result<void> server_engine::open_peer(peer_id peer, coap::framing f, std::string_view address,
                                       time_ms now) {
-    SIROCCO_TRY(coap_.open_peer(peer, f, now));
-    addresses_[peer.value()] = std::string(address);
+    auto opened = coap_.open_peer(peer, f, now);
+    if (!opened && opened.error().code == errc::capacity_exceeded && !peers_.empty() &&
+        peers_.find(peer.value()) == peers_.end()) {
+        // Every CoAP peer slot is taken: forget the peer heard from least
+        // recently (its registrations stay; it is opened again when heard).
+        auto lru = peers_.begin();
+        for (auto it = peers_.begin(); it != peers_.end(); ++it)
+            if (it->second.last_heard < lru->second.last_heard) lru = it;
+        close_peer(peer_id{lru->first});
+        opened = coap_.open_peer(peer, f, now);
+    }
+    if (!opened) return opened;
+    peers_[peer.value()] = peer_info{std::string(address), now};
     return {};
 }
 
 void server_engine::close_peer(peer_id peer) {
     coap_.close_peer(peer);
-    addresses_.erase(peer.value());
+    peers_.erase(peer.value());
     uploads_.erase(peer.value());
     drain(0);
 }
 
 result<std::size_t> server_engine::on_receive(peer_id peer, bytes_view bytes, time_ms now) {
-    if (addresses_.find(peer.value()) == addresses_.end())
+    auto known = peers_.find(peer.value());
+    if (known == peers_.end())
         SIROCCO_TRY(open_peer(peer, coap::framing::datagram, {}, now));
+    else
+        known->second.last_heard = now;
     auto n = coap_.on_receive(peer, bytes, now);
     drain(now);
     return n;
@@ -189,7 +203,7 @@ void server_engine::handle_register(const coap::event& e, std::string_view body,
     r.queue_mode = params->queue;
     r.objects = std::move(*objects);
     r.peer = e.peer;
-    if (auto a = addresses_.find(e.peer.value()); a != addresses_.end()) r.address = a->second;
+    if (auto a = peers_.find(e.peer.value()); a != peers_.end()) r.address = a->second.address;
     r.registered_at = now;
     r.updated_at = now;
     auto old = store_.add(r);
@@ -235,7 +249,7 @@ void server_engine::handle_update(const coap::event& e, const std::string& id,
     }
     // The client may come back from another address (NAT rebinding).
     r.peer = e.peer;
-    if (auto a = addresses_.find(e.peer.value()); a != addresses_.end()) r.address = a->second;
+    if (auto a = peers_.find(e.peer.value()); a != peers_.end()) r.address = a->second.address;
     r.updated_at = now;
     auto u = store_.update(r);
     if (!u) return answer(e, coap::codes::internal_server_error, u.error().reason, now);

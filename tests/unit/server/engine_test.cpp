@@ -32,6 +32,9 @@ struct fixture {
     static constexpr coap::peer_id server_at_client{1};
     static constexpr coap::peer_id client_at_server{2};
     static constexpr coap::peer_id raw_at_server{3};
+    /// The id under which the raw peer's datagrams reach the server (tests
+    /// change it to look like several clients).
+    coap::peer_id raw_peer = raw_at_server;
 
     coap::time_ms now = 1000;
     cli::test::zero_rng srng, crng, rrng;
@@ -53,10 +56,14 @@ struct fixture {
     std::map<std::uint32_t, raw_response> raw_responses;
 
     explicit fixture(std::int64_t lifetime = 300, std::string_view binding = "U",
-                     std::string_view endpoint = "dev1") {
+                     std::string_view endpoint = "dev1",
+                     cli::lwm2m_version version = cli::lwm2m_version::v1_1,
+                     srv::time_ms grace_ms = 0)
+        : dm(version) {
         srv::server_config scfg;
         scfg.coap.rng = &cli::test::zero_rng::next;
         scfg.coap.rng_ctx = &srng;
+        scfg.expiry_grace_ms = grace_ms;
         server.emplace(scfg, store);
 
         EXPECT_TRUE(sec.add_server(0, "coap://127.0.0.1:5683", 101).has_value());
@@ -142,15 +149,14 @@ struct fixture {
             }
             while (auto t = raw->poll_transmit(buf)) {
                 any = true;
-                EXPECT_TRUE(
-                    server->on_receive(raw_at_server, {buf.data(), t->size}, now).has_value());
+                EXPECT_TRUE(server->on_receive(raw_peer, {buf.data(), t->size}, now).has_value());
                 drain();
             }
             while (auto t = server->poll_transmit(buf)) {
                 any = true;
                 if (t->peer == client_at_server)
                     (void)cl->on_receive(server_at_client, {buf.data(), t->size}, now);
-                else if (t->peer == raw_at_server)
+                else if (t->peer == raw_peer)
                     (void)raw->on_receive(server_at_client, {buf.data(), t->size}, now);
                 drain();
             }
@@ -471,4 +477,65 @@ TEST(server_engine, long_object_list_arrives_in_blocks) {
     ASSERT_TRUE(reg.has_value());
     ASSERT_EQ(reg->objects.objects.size(), 301u);
     EXPECT_EQ(reg->objects.objects.back(), (srv::object_entry{10299, "1.0", {0}}));
+}
+
+TEST(server_engine, lwm2m_1_0_client_registers) {
+    fixture f(300, "UQ", "old1", cli::lwm2m_version::v1_0);
+    ASSERT_TRUE(f.cl->start(f.now).has_value());
+    f.pump();
+    ASSERT_EQ(f.count(srv::event_kind::registered), 1u);
+    const auto& reg = f.events.back().reg;
+    EXPECT_EQ(reg.endpoint, "old1");
+    EXPECT_EQ(reg.lwm2m_version, "1.0");
+    EXPECT_EQ(reg.binding, "U");  // "UQ" in 1.0 form
+    EXPECT_TRUE(reg.queue_mode);
+    ASSERT_EQ(reg.objects.objects.size(), 3u);
+}
+
+TEST(server_engine, expiry_waits_for_the_grace_period) {
+    fixture f(300, "U", "dev1", cli::lwm2m_version::v1_1, 5000);
+    ASSERT_EQ(code_text(f.request(coap::codes::post, "rd", {"ep=g", "lt=10"}, "</3/0>").code),
+              "2.01");
+    const auto start = f.now;
+    EXPECT_EQ(f.server->next_deadline(), start + 15'000);
+    f.run_until(start + 14'999);
+    EXPECT_EQ(f.count(srv::event_kind::expired), 0u);
+    f.run_until(start + 15'000);
+    EXPECT_EQ(f.count(srv::event_kind::expired), 1u);
+}
+
+TEST(server_engine, update_from_a_new_address_moves_the_registration) {
+    fixture f;
+    auto r = f.request(coap::codes::post, "rd", {"ep=mover"}, "</3/0>");
+    ASSERT_EQ(r.location.size(), 2u);
+    EXPECT_EQ(f.store.find_by_endpoint("mover")->peer, fixture::raw_at_server);
+    f.raw_peer = coap::peer_id{9};
+    ASSERT_TRUE(
+        f.server->open_peer(f.raw_peer, coap::framing::datagram, "udp://198.51.100.1:1", f.now)
+            .has_value());
+    EXPECT_EQ(code_text(f.request(coap::codes::post, "rd/" + r.location[1], {}, "").code), "2.04");
+    const auto reg = f.store.find_by_endpoint("mover");
+    EXPECT_EQ(reg->peer, coap::peer_id{9});
+    EXPECT_EQ(reg->address, "udp://198.51.100.1:1");
+    EXPECT_EQ(f.store.find_by_peer(coap::peer_id{9}).size(), 1u);
+    EXPECT_TRUE(f.store.find_by_peer(fixture::raw_at_server).empty());
+}
+
+TEST(server_engine, more_peers_than_coap_slots_evicts_the_least_recently_heard) {
+    fixture f;
+    std::vector<std::string> ids;
+    const std::size_t n = coap::limits::peers + 2;
+    for (std::size_t i = 0; i < n; ++i) {
+        f.raw_peer = coap::peer_id{static_cast<std::uint32_t>(10 + i)};
+        f.now += 1000;
+        auto r = f.request(coap::codes::post, "rd", {"ep=e" + std::to_string(i)}, "</3/0>");
+        ASSERT_EQ(code_text(r.code), "2.01");
+        ids.push_back(r.location[1]);
+    }
+    EXPECT_EQ(f.store.size(), n);
+    // The first peer's CoAP state was dropped; it is opened again when heard.
+    f.raw_peer = coap::peer_id{10};
+    f.now += 1000;
+    EXPECT_EQ(code_text(f.request(coap::codes::post, "rd/" + ids[0], {}, "").code), "2.04");
+    EXPECT_EQ(f.store.find_by_endpoint("e0")->updated_at, f.now);
 }

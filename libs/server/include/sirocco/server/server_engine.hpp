@@ -86,8 +86,11 @@ class server_engine {
     server_engine& operator=(const server_engine&) = delete;
 
     /// Opens a peer with its framing and the runtime's text for its address
-    /// (copied into registrations made over it). Errors: those of
-    /// coap::engine::open_peer (capacity_exceeded, invalid_argument).
+    /// (copied into registrations made over it). When all
+    /// coap::limits::peers slots are taken, the peer heard from least
+    /// recently is closed first (its registrations stay; its CoAP state, such
+    /// as duplicate detection and unanswered requests, is lost).
+    /// Errors: invalid_argument (the peer is already open).
     result<void> open_peer(peer_id peer, coap::framing f, std::string_view address, time_ms now);
     /// Forgets a peer's CoAP state (its registrations stay until they expire).
     void close_peer(peer_id peer);
@@ -130,7 +133,11 @@ class server_engine {
     registration_store& store_;
     coap::engine coap_;
     std::deque<event> events_;
-    std::map<std::uint32_t, std::string> addresses_;
+    struct peer_info {
+        std::string address;
+        time_ms last_heard = 0;
+    };
+    std::map<std::uint32_t, peer_info> peers_;
     std::map<std::uint32_t, std::string> uploads_;  ///< Block1 reassembly per peer
 };
 
