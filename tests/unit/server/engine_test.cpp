@@ -539,3 +539,31 @@ TEST(server_engine, more_peers_than_coap_slots_evicts_the_least_recently_heard) 
     EXPECT_EQ(code_text(f.request(coap::codes::post, "rd/" + ids[0], {}, "").code), "2.04");
     EXPECT_EQ(f.store.find_by_endpoint("e0")->updated_at, f.now);
 }
+
+TEST(server_engine, garbage_datagrams_are_dropped_or_answered) {
+    fixture f;
+    std::uint32_t x = 12345;
+    std::vector<std::uint8_t> buf(coap::limits::max_pdu);
+    for (int i = 0; i < 2000; ++i) {
+        std::vector<std::uint8_t> d(static_cast<std::size_t>(i % 64));
+        for (auto& b : d) {
+            x = x * 1103515245u + 12345u;
+            b = static_cast<std::uint8_t>(x >> 16);
+        }
+        // Some look like CoAP (version 1, CON POST) with random options.
+        if (d.size() >= 4 && i % 2 == 0) {
+            d[0] = static_cast<std::uint8_t>(0x40 | (d[0] & 0x0F));
+            d[1] = 0x02;
+        }
+        (void)f.server->on_receive(coap::peer_id{50}, d, f.now);
+        while (f.server->poll_transmit(buf)) {
+        }
+        while (auto e = f.server->poll_event())
+            if (e->kind == srv::event_kind::request) {
+                (void)f.server->respond(e->request, coap::codes::not_found, {}, f.now);
+            }
+        f.now += 10;
+    }
+    f.server->on_timer(f.now + 1'000'000);
+    SUCCEED();
+}
