@@ -600,6 +600,30 @@ void client::begin_register(account& a, time_ms now) noexcept {
     if (!r) reg_failed(a, now, status::internal_server_error, r.error());
 }
 
+// Binding: 1.0 carries queue mode in it ("UQ"); 1.1+ sends b=U and a
+// separate Q parameter (Core TS 1.1, 6.2.1.1).
+result<void> client::add_binding(message_builder& b, const account& a) noexcept {
+    std::array<char, 4> bind{};
+    std::size_t bl = 0;
+    for (std::size_t i = 0; i < a.binding_len; ++i)
+        if (a.binding[i] != 'Q' || dm_.version() == lwm2m_version::v1_0) bind[bl++] = a.binding[i];
+    if (bl == 0) bind[bl++] = 'U';
+    std::array<char, 8> q{};
+    SIROCCO_TRY(b.add_copy(opt::uri_query, as_bytes(query_param(q, "b", {bind.data(), bl}))));
+    if (a.queue && dm_.version() != lwm2m_version::v1_0)
+        SIROCCO_TRY(b.add_string(opt::uri_query, "Q"));
+    return {};
+}
+
+// What the server now knows, so the next Update carries only what changes.
+void client::mark_sent(account& a, std::uint32_t generation) noexcept {
+    a.update_wanted = false;
+    a.sent_lifetime = a.lifetime;
+    a.sent_binding = a.binding;
+    a.sent_binding_len = a.binding_len;
+    a.sent_generation = generation;
+}
+
 result<void> client::send_register(account& a, time_ms now) noexcept {
     message m;
     m.code = codes::post;
@@ -613,16 +637,7 @@ result<void> client::send_register(account& a, time_ms now) noexcept {
     SIROCCO_TRY(b.add_copy(opt::uri_query, as_bytes(query_u32(q, "lt", a.lifetime))));
     SIROCCO_TRY(
         b.add_copy(opt::uri_query, as_bytes(query_param(q, "lwm2m", to_string(dm_.version())))));
-    // Binding: 1.0 carries queue mode in it ("UQ"); 1.1+ sends b=U and a
-    // separate Q parameter (Core TS 1.1, 6.2.1.1).
-    std::array<char, 4> bind{};
-    std::size_t bl = 0;
-    for (std::size_t i = 0; i < a.binding_len; ++i)
-        if (a.binding[i] != 'Q' || dm_.version() == lwm2m_version::v1_0) bind[bl++] = a.binding[i];
-    if (bl == 0) bind[bl++] = 'U';
-    SIROCCO_TRY(b.add_copy(opt::uri_query, as_bytes(query_param(q, "b", {bind.data(), bl}))));
-    if (a.queue && dm_.version() != lwm2m_version::v1_0)
-        SIROCCO_TRY(b.add_string(opt::uri_query, "Q"));
+    SIROCCO_TRY(add_binding(b, a));
     auto size = dm_.write_object_list(reg_buf_, preferred_format());
     if (!size) return unexpected(size.error());
     auto x = coap_.send_request(a.peer, m, bytes_view(reg_buf_.data(), *size), now);
@@ -630,11 +645,7 @@ result<void> client::send_register(account& a, time_ms now) noexcept {
     a.reg_x = *x;
     a.op = reg_op::reg;
     a.st = registration_state::registering;
-    a.update_wanted = false;
-    a.sent_lifetime = a.lifetime;
-    a.sent_binding = a.binding;
-    a.sent_binding_len = a.binding_len;
-    a.sent_generation = dm_.generation();
+    mark_sent(a, dm_.generation());
     return {};
 }
 
@@ -652,17 +663,7 @@ result<void> client::send_update(account& a, time_ms now) noexcept {
     const bool bind_changed =
         a.binding_len != a.sent_binding_len ||
         std::memcmp(a.binding.data(), a.sent_binding.data(), a.binding_len) != 0;
-    if (bind_changed) {
-        std::array<char, 4> bind{};
-        std::size_t bl = 0;
-        for (std::size_t i = 0; i < a.binding_len; ++i)
-            if (a.binding[i] != 'Q' || dm_.version() == lwm2m_version::v1_0)
-                bind[bl++] = a.binding[i];
-        if (bl == 0) bind[bl++] = 'U';
-        SIROCCO_TRY(b.add_copy(opt::uri_query, as_bytes(query_param(q, "b", {bind.data(), bl}))));
-        if (a.queue && dm_.version() != lwm2m_version::v1_0)
-            SIROCCO_TRY(b.add_string(opt::uri_query, "Q"));
-    }
+    if (bind_changed) SIROCCO_TRY(add_binding(b, a));
     const std::uint32_t gen = dm_.generation();
     bytes_view body;
     if (gen != a.sent_generation) {
@@ -676,12 +677,8 @@ result<void> client::send_update(account& a, time_ms now) noexcept {
     a.reg_x = *x;
     a.op = reg_op::update;
     a.st = registration_state::updating;
-    a.update_wanted = false;
     a.timer = 0;
-    a.sent_lifetime = a.lifetime;
-    a.sent_binding = a.binding;
-    a.sent_binding_len = a.binding_len;
-    a.sent_generation = gen;
+    mark_sent(a, gen);
     return {};
 }
 

@@ -103,6 +103,7 @@
 #include "sirocco/client/dm.hpp"
 #include "sirocco/client/observe.hpp"
 #include "sirocco/coap/engine.hpp"
+#include "sirocco/coap/options.hpp"
 
 // Capacities of the engine (compile-time, like coap::limits; the whole build
 // must agree). They size the storage inside `client`; nothing is allocated.
@@ -332,6 +333,8 @@ class client {
     result<void> send_deregister(account& a, time_ms now) noexcept;
     result<void> transmit_send(account& a, time_ms now) noexcept;
     void send_if_wanted(account& a, time_ms now) noexcept;
+    result<void> add_binding(coap::message_builder& b, const account& a) noexcept;
+    void mark_sent(account& a, std::uint32_t generation) noexcept;
     void wake(account& a, time_ms now) noexcept;
     void run_accounts(time_ms now) noexcept;
     void poll_model(time_ms now) noexcept;
