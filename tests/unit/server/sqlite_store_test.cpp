@@ -1,6 +1,7 @@
 // The registration stores: the same behavioural tests over the memory store
 // and the SQLite store, then SQLite persistence across a reopen.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -303,5 +304,29 @@ TEST(sqlite_store, a_file_that_is_not_a_database_gives_an_error) {
     auto s = srv::sqlite_registration_store::open(file);
     ASSERT_FALSE(s.has_value());
     EXPECT_EQ(s.error().code, sirocco::errc::io_error);
+    EXPECT_NE(std::string(s.error().reason).find(file), std::string::npos) << s.error().reason;
+}
+
+TEST(sqlite_store, file_is_in_wal_mode_and_another_schema_version_is_refused) {
+    temp_dir dir;
+    const std::string file = (dir.path() / "reg.db").string();
+    {
+        auto s = srv::sqlite_registration_store::open(file);
+        ASSERT_TRUE(s.has_value()) << s.error().reason;
+        ASSERT_TRUE((*s)->add(make("dev", "1", 1, 0)).has_value());
+    }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* q = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(sqlite3_column_text(q, 0))), "wal");
+    sqlite3_finalize(q);
+    ASSERT_EQ(sqlite3_exec(db, "UPDATE schema_version SET version = 2", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+    auto s = srv::sqlite_registration_store::open(file);
+    ASSERT_FALSE(s.has_value());
+    EXPECT_EQ(s.error().code, sirocco::errc::unsupported);
     EXPECT_NE(std::string(s.error().reason).find(file), std::string::npos) << s.error().reason;
 }
