@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include <asio/posix/stream_descriptor.hpp>
-#include <asio/read_until.hpp>
-#include <asio/streambuf.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
 
 #include "options.hpp"
 #include "sirocco/runtime/client_runner.hpp"
@@ -22,6 +22,7 @@
 namespace {
 
 using namespace sirocco;
+namespace asio = boost::asio;
 using app::log_level;
 
 log_level g_level = log_level::info;
@@ -186,7 +187,7 @@ class client_app {
 
     // ---- console -----------------------------------------------------------
     void start_console() {
-        std::error_code ec;
+        boost::system::error_code ec;
         input_.assign(::dup(STDIN_FILENO), ec);
         if (ec) {
             log(log_level::warn, "console unavailable (stdin cannot be polled): " + ec.message());
@@ -201,7 +202,7 @@ class client_app {
     }
     void read_line() {
         asio::async_read_until(
-            input_, line_buf_, '\n', [this](const std::error_code& ec, std::size_t n) {
+            input_, line_buf_, '\n', [this](const boost::system::error_code& ec, std::size_t n) {
                 if (ec == asio::error::operation_aborted) return;
                 if (ec) {
                     if (!stopping_) {

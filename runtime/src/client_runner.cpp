@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include <asio/post.hpp>
+#include <boost/asio/post.hpp>
 
 #include "sirocco/runtime/server_uri.hpp"
 
@@ -87,7 +87,7 @@ void client_runner::handle_open(const client::client_event& ev) {
     std::uint32_t gen = link.generation;
     link.resolver->async_resolve(target->host, std::to_string(target->port),
                                  asio::ip::udp::resolver::numeric_service,
-                                 [this, s, gen](const std::error_code& ec,
+                                 [this, s, gen](const boost::system::error_code& ec,
                                                 const asio::ip::udp::resolver::results_type& res) {
                                      if (ec == asio::error::operation_aborted) return;
                                      auto it = links_.find(s);

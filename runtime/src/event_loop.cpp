@@ -14,7 +14,7 @@ void event_loop::on_signal(std::function<void(int)> h) {
 }
 
 void event_loop::arm_signals() {
-    signals_.async_wait([this](const std::error_code& ec, int sig) {
+    signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         if (on_signal_)
             on_signal_(sig);
@@ -45,7 +45,7 @@ void deadline_timer::arm(std::optional<time_ms> deadline) {
     time_ms t = now();
     time_ms delay = *deadline > t ? *deadline - t : 0;
     timer_.expires_after(std::chrono::milliseconds(delay));
-    timer_.async_wait([this, d = *deadline](const std::error_code& ec) {
+    timer_.async_wait([this, d = *deadline](const boost::system::error_code& ec) {
         if (ec || armed_ != d) return;
         // steady_timer and now() read the same clock, but round differently:
         // never fire before the deadline in now() terms.

@@ -1,6 +1,6 @@
 #include "sirocco/runtime/udp_endpoint.hpp"
 
-#include <asio/buffer.hpp>
+#include <boost/asio/buffer.hpp>
 
 namespace sirocco::runtime {
 
@@ -12,7 +12,7 @@ udp_endpoint::~udp_endpoint() {
 }
 
 result<void> udp_endpoint::open(const udp_address& local, receive_handler on_receive) {
-    std::error_code ec;
+    boost::system::error_code ec;
     socket_.open(local.protocol(), ec);
     if (!ec) socket_.bind(local, ec);
     if (ec) {
@@ -25,12 +25,12 @@ result<void> udp_endpoint::open(const udp_address& local, receive_handler on_rec
 }
 
 void udp_endpoint::close() noexcept {
-    std::error_code ec;
+    boost::system::error_code ec;
     socket_.close(ec);
 }
 
 udp_address udp_endpoint::local_address() const {
-    std::error_code ec;
+    boost::system::error_code ec;
     auto a = socket_.local_endpoint(ec);
     return ec ? udp_address{} : a;
 }
@@ -39,7 +39,7 @@ result<void> udp_endpoint::send(coap::peer_id p, bytes_view datagram) {
     auto to = peers_.address(p);
     if (!to) return unexpected(errc::not_found, "no such peer on this socket");
     if (!socket_.is_open()) return unexpected(errc::io_error, "the UDP socket is closed");
-    std::error_code ec;
+    boost::system::error_code ec;
     socket_.send_to(asio::buffer(datagram.data(), datagram.size()), *to, 0, ec);
     if (ec) return unexpected(errc::io_error, "UDP send failed");
     ++out_;
@@ -48,7 +48,7 @@ result<void> udp_endpoint::send(coap::peer_id p, bytes_view datagram) {
 
 void udp_endpoint::arm_receive() {
     socket_.async_receive_from(asio::buffer(buf_), from_,
-                               [this](const std::error_code& ec, std::size_t n) {
+                               [this](const boost::system::error_code& ec, std::size_t n) {
                                    if (ec == asio::error::operation_aborted || !socket_.is_open())
                                        return;
                                    // Errors such as ICMP port unreachable (ECONNREFUSED) are

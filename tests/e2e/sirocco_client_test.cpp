@@ -13,9 +13,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <asio/posix/stream_descriptor.hpp>
-#include <asio/read_until.hpp>
-#include <asio/streambuf.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
 
 #include "../unit/runtime/fake_lwm2m_server.hpp"
 #include "sirocco/coap/codec.hpp"
@@ -27,6 +27,7 @@
 extern char** environ;
 
 namespace sirocco {
+namespace asio = boost::asio;
 namespace {
 
 using testing::fake_server;
@@ -86,7 +87,7 @@ class child {
 
   private:
     void read() {
-        asio::async_read_until(out_, buf_, '\n', [this](const std::error_code& ec, std::size_t n) {
+        asio::async_read_until(out_, buf_, '\n', [this](const boost::system::error_code& ec, std::size_t n) {
             if (ec) return;
             std::string l(asio::buffers_begin(buf_.data()),
                           asio::buffers_begin(buf_.data()) + static_cast<std::ptrdiff_t>(n) - 1);

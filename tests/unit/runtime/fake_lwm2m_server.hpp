@@ -19,6 +19,7 @@
 #include "sirocco/runtime/udp_endpoint.hpp"
 
 namespace sirocco::testing {
+namespace asio = boost::asio;
 
 inline std::uint32_t test_rng(void*) noexcept {
     static std::uint32_t x = 12345;

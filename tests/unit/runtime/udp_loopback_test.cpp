@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include <asio/post.hpp>
+#include <boost/asio/post.hpp>
 
 #include "sirocco/runtime/event_loop.hpp"
 #include "sirocco/runtime/udp_endpoint.hpp"
@@ -67,7 +67,7 @@ TEST(udp_loopback, server_accepts_many_peers_client_drops_strangers) {
     auto ps = stranger.peers().add(a.local_address());
     ASSERT_TRUE(stranger.send(ps, as_bytes("spam")));
     asio::steady_timer t(loop.io(), std::chrono::milliseconds(200));
-    t.async_wait([&](const std::error_code&) { loop.stop(); });
+    t.async_wait([&](const boost::system::error_code&) { loop.stop(); });
     loop.run_for(2000);
     EXPECT_EQ(at_a.size(), 2u);
     EXPECT_EQ(a.datagrams_in(), 2u);
@@ -100,7 +100,7 @@ TEST(deadline_timer, fires_once_not_before_the_deadline_and_rearms) {
     t.arm(now() + 10);
     t.arm(std::nullopt);  // disarmed
     asio::steady_timer guard(loop.io(), std::chrono::milliseconds(100));
-    guard.async_wait([&](const std::error_code&) { loop.stop(); });
+    guard.async_wait([&](const boost::system::error_code&) { loop.stop(); });
     loop.run_for(2000);
     EXPECT_EQ(fired.size(), 1u);
 

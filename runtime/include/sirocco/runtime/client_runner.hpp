@@ -25,7 +25,8 @@
 #include <memory>
 #include <optional>
 
-#include <asio/ip/udp.hpp>
+#include "sirocco/runtime/asio.hpp"
+#include <boost/asio/ip/udp.hpp>
 
 #include "sirocco/base/result.hpp"
 #include "sirocco/client/engine.hpp"

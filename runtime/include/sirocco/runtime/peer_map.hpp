@@ -10,7 +10,8 @@
 #include <optional>
 #include <unordered_map>
 
-#include <asio/ip/udp.hpp>
+#include "sirocco/runtime/asio.hpp"
+#include <boost/asio/ip/udp.hpp>
 
 #include "sirocco/coap/config.hpp"
 
