@@ -41,6 +41,8 @@
 #include "sirocco/base/bytes.hpp"
 #include "sirocco/base/result.hpp"
 #include "sirocco/coap/engine.hpp"
+#include "sirocco/lwm2m/model.hpp"
+#include "sirocco/server/dm.hpp"
 #include "sirocco/server/registration.hpp"
 #include "sirocco/server/registration_store.hpp"
 
@@ -55,6 +57,14 @@ enum class event_kind : std::uint8_t {
                    ///< (cancel its observations); a `registered` event follows
     request,       ///< a request the engine does not handle: `request`, `peer`,
                    ///< `code`, `uri_path`, `uri_query`, `content_format`, `payload`
+    // --- device management (issue 6) ---
+    response,      ///< `handle`, `endpoint`, `result`: the one answer to send()
+    notification,  ///< `endpoint`, `obs` (the observation), `result` (records, format)
+    send,          ///< `endpoint`, `reg`, `result.records`: a Send (POST /dp), answered 2.04
+    sleeping,      ///< `reg`: a queue-mode device is now considered asleep
+    awake,         ///< `reg`: a queue-mode device was heard from
+    observation_cancelled,  ///< `endpoint`, `obs`: ended (RST, error notification,
+                            ///< registration gone, cancel request)
 };
 
 struct event {
@@ -69,6 +79,11 @@ struct event {
     std::vector<std::string> uri_query;  ///< {"a=1"}
     std::optional<std::uint32_t> content_format;
     std::vector<std::uint8_t> payload;
+    // kind == response / notification / send / observation_cancelled:
+    std::uint64_t handle = 0;
+    std::string endpoint;
+    response result;
+    std::optional<observation> obs;
 };
 
 struct server_config {
@@ -76,20 +91,39 @@ struct server_config {
     coap::config coap;
     /// Extra time after a lifetime ends before the registration expires.
     time_ms expiry_grace_ms = 0;
+    /// Queue mode (Core TS 1.2, 6.5): how long after the last message from a
+    /// queue-mode device it is considered awake (Leshan: 93 s, CoAP
+    /// MAX_TRANSMIT_WAIT). Requests for a sleeping device wait until it is
+    /// heard from, or until their timeout.
+    time_ms queue_awake_ms = 93000;
 };
+
+/// Handle of a send(); never 0.
+using request_handle = std::uint64_t;
 
 class server_engine {
   public:
-    /// `store` is borrowed and must outlive the engine.
+    /// `store` is borrowed and must outlive the engine; observations are kept
+    /// in memory.
     server_engine(const server_config& cfg, registration_store& store);
+    /// `store`, `observations` and `models` are borrowed and must outlive the
+    /// engine. `models`: the object models to encode and decode with, looked
+    /// up per registration by the object's `ver=` (nullptr: the built-in
+    /// models). At construction the stored observations are resumed: their
+    /// notifications are recognised by token once the peer of their
+    /// registration is opened (open_peer with the registration's address).
+    server_engine(const server_config& cfg, registration_store& store,
+                  observation_store& observations, const lwm2m::model_provider* models);
     server_engine(const server_engine&) = delete;
     server_engine& operator=(const server_engine&) = delete;
 
     /// Opens a peer with its framing and the runtime's text for its address
-    /// (copied into registrations made over it). When all
-    /// coap::limits::peers slots are taken, the peer heard from least
-    /// recently is closed first (its registrations stay; its CoAP state, such
-    /// as duplicate detection and unanswered requests, is lost).
+    /// (copied into registrations made over it). Each peer gets its own
+    /// coap::engine (created when needed, released when idle), so the
+    /// number of peers is bounded by memory only. Registrations in the store
+    /// whose `address` equals `address` are bound to this peer (after a
+    /// restart: the runtime opens the peers of stored registrations), and
+    /// their stored observations are resumed on it.
     /// Errors: invalid_argument (the peer is already open).
     result<void> open_peer(peer_id peer, coap::framing f, std::string_view address, time_ms now);
     /// Forgets a peer's CoAP state (its registrations stay until they expire).
@@ -114,9 +148,29 @@ class server_engine {
     result<void> respond(coap::request_id r, coap::code c, bytes_view body, time_ms now,
                          std::optional<std::uint16_t> content_format = {});
 
-    /// The CoAP engine, for the device management requests of issue 6.
-    coap::engine& coap() noexcept { return coap_; }
+    // --- device management (Core TS 1.2, 6.3 / 6.4) --------------------------
+
+    /// Sends `req` to the registration of `endpoint`. Exactly one `response`
+    /// event with the returned handle follows, also for failures found at
+    /// once (not_registered, invalid). `timeout_ms` counts from `now` and
+    /// covers the queue-mode wait and the exchange. Requests beyond the CoAP
+    /// exchanges one device can have at once wait in order.
+    request_handle send(std::string_view endpoint, request req, time_ms timeout_ms, time_ms now);
+    /// Ends a pending request: its `response` event has failure::cancelled.
+    void cancel(request_handle h, time_ms now);
+    /// The observations held for `endpoint` (copies).
+    std::vector<observation> observations(std::string_view endpoint) const;
+
     registration_store& store() noexcept { return store_; }
+    observation_store& observations_store() noexcept { return *obs_store_; }
+
+    /// Counters for metrics and tests.
+    struct stats {
+        std::uint64_t coap_received = 0, coap_dropped = 0;
+        std::uint64_t registrations = 0, updates = 0, deregistrations = 0, expirations = 0;
+        std::uint64_t notifications = 0, sends = 0;
+    };
+    const stats& counters() const noexcept { return stats_; }
 
   private:
     void drain(time_ms now);
