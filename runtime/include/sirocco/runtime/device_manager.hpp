@@ -39,7 +39,7 @@ class device_manager {
     /// thread (it must not block: post the result to your own executor),
     /// with the device's answer or a failure (timeout, not_registered, ...).
     using completion = std::function<void(server::response)>;
-    virtual void submit(std::string endpoint, server::request req,
+    virtual void submit(std::string endpoint, server::dm_request req,
                         std::chrono::milliseconds timeout, completion done) = 0;
 
     /// Every server event (registered, updated, deregistered, expired,

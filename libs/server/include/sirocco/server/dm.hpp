@@ -109,7 +109,7 @@ struct write_composite_request {
     std::optional<content_format> format;
 };
 
-using request =
+using dm_request =
     std::variant<read_request, write_request, execute_request, create_request, delete_request,
                  discover_request, write_attributes_request, observe_request,
                  cancel_observation_request, read_composite_request, observe_composite_request,
@@ -117,7 +117,7 @@ using request =
 
 /// Short name of the operation ("read", "write", "observe-composite", ...):
 /// metrics labels and logs.
-std::string_view operation_name(const request& r) noexcept;
+std::string_view operation_name(const dm_request& r) noexcept;
 
 /// An observation the server holds (Core TS 1.2, 6.4.1 / 6.4.3). Plain value:
 /// an observation_store keeps it across restarts; the token lets the engine
@@ -158,7 +158,7 @@ struct response {
     std::vector<lwm2m::owned_record> records;
     std::string links;         ///< Discover: the link-format payload as text
     std::string location;      ///< Create: the Location-Path as "/o/i"
-    std::optional<observation> observation;  ///< Observe*: the observation now held
+    std::optional<observation> observed;  ///< Observe*: the observation now held
     time_ms round_trip_ms = 0;  ///< from sending to the answer (queue wait excluded)
 
     bool ok() const noexcept { return fail == failure::none && lwm2m::is_success(code); }

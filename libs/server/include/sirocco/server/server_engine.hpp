@@ -155,7 +155,7 @@ class server_engine {
     /// once (not_registered, invalid). `timeout_ms` counts from `now` and
     /// covers the queue-mode wait and the exchange. Requests beyond the CoAP
     /// exchanges one device can have at once wait in order.
-    request_handle send(std::string_view endpoint, request req, time_ms timeout_ms, time_ms now);
+    request_handle send(std::string_view endpoint, dm_request req, time_ms timeout_ms, time_ms now);
     /// Ends a pending request: its `response` event has failure::cancelled.
     void cancel(request_handle h, time_ms now);
     /// The observations held for `endpoint` (copies).
@@ -193,6 +193,8 @@ class server_engine {
     };
     std::map<std::uint32_t, peer_info> peers_;
     std::map<std::uint32_t, std::string> uploads_;  ///< Block1 reassembly per peer
+    observation_store* obs_store_ = nullptr;
+    stats stats_;
 };
 
 }  // namespace sirocco::server
