@@ -627,6 +627,21 @@ void engine::on_timer(time_ms now) noexcept {
     }
 }
 
+bool engine::idle(time_ms now) const noexcept {
+    if (ev_count_ != 0) return false;
+    for (const auto& x : xs_)
+        if (x.role != x_role::none) return false;
+    for (const auto& o : obs_)
+        if (o.used) return false;
+    for (const auto& b : b1_)
+        if (b.used && b.expiry > now) return false;
+    for (const auto& c : ctl_)
+        if (c.used) return false;
+    for (const auto& d : dedup_)
+        if (d.used && d.expiry > now) return false;
+    return true;
+}
+
 std::optional<time_ms> engine::next_deadline() const noexcept {
     std::optional<time_ms> best;
     auto take = [&](time_ms t) {

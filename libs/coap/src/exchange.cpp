@@ -112,6 +112,43 @@ result<exchange_id> engine::send_request(peer_id id, const message& req, bytes_v
     return h;
 }
 
+result<exchange_id> engine::resume_observation(peer_id id, const message& req,
+                                               const coap::token& tok, time_ms now) noexcept {
+    last_now_ = now;
+    peer_slot* p = find_peer(id);
+    if (p == nullptr) return unexpected(errc::not_found, "peer is not open");
+    if (!req.code.is_request()) return unexpected(errc::invalid_argument, "code is not a request");
+    if (find_client_by_token(index_of(*p), tok) != nullptr)
+        return unexpected(errc::invalid_argument, "token already in use");
+    exchange_slot* x = alloc_exchange(x_role::client, index_of(*p));
+    if (x == nullptr) return unexpected(errc::capacity_exceeded, "no free exchange slot");
+    std::size_t used = 0;
+    for (const auto& o : req.options) {
+        if (engine_managed(o.number)) continue;
+        if (used + 4 + o.value.size() > x->tmpl.size()) {
+            free_exchange(*x);
+            return unexpected(errc::capacity_exceeded, "request options too long to keep");
+        }
+        x->tmpl[used++] = static_cast<std::uint8_t>(o.number >> 8);
+        x->tmpl[used++] = static_cast<std::uint8_t>(o.number);
+        x->tmpl[used++] = static_cast<std::uint8_t>(o.value.size() >> 8);
+        x->tmpl[used++] = static_cast<std::uint8_t>(o.value.size());
+        if (!o.value.empty()) std::memcpy(x->tmpl.data() + used, o.value.data(), o.value.size());
+        used += o.value.size();
+    }
+    x->tmpl_size = static_cast<std::uint16_t>(used);
+    x->req_code = req.code;
+    x->req_type =
+        p->fr == framing::datagram && req.type == msg_type::non ? msg_type::non : msg_type::con;
+    x->tok = tok;
+    x->observe = true;
+    x->first_sent = true;
+    x->state = c_state::observing;
+    x->szx1 = szx_at_most(block_size_for(*p));
+    x->szx2 = x->szx1;
+    return exchange_id(make_handle(x->gen, index_of(*x)));
+}
+
 result<void> engine::build_client_wire(exchange_slot& x, std::uint16_t observe_value) noexcept {
     peer_slot& p = peers_[x.peer];
     message m;

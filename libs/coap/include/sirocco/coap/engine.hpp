@@ -209,6 +209,20 @@ class engine {
     result<exchange_id> send_request(peer_id peer, const message& req, bytes_view body, time_ms now,
                                      const request_options& opts = {}) noexcept;
 
+    /// Re-creates a client observation that an earlier engine (before a
+    /// restart, or on another peer before the client's address changed)
+    /// established: an exchange in the observing state on `peer` with token
+    /// `tok`, so that notifications carrying that token are accepted and
+    /// reported as `notification` events (the first one is always fresh).
+    /// `req` gives code and options as for send_request() (kept for the
+    /// deregistration of cancel(x, now, true)); its payload is not kept.
+    /// Nothing is sent. Errors: not_found (peer), invalid_argument (code is
+    /// not a request, or `tok` is already in use on that peer),
+    /// capacity_exceeded (no exchange slot, options above
+    /// limits::template_bytes).
+    result<exchange_id> resume_observation(peer_id peer, const message& req, const coap::token& tok,
+                                           time_ms now) noexcept;
+
     /// Ends an exchange. For an established observation with `deregister`,
     /// sends a GET with Observe 1 (RFC 7641 3.6) and the exchange stays open
     /// until its response (a `response` event); otherwise it is forgotten and
@@ -258,6 +272,14 @@ class engine {
     /// Sends Abort with `diagnostic` (a string literal) and fails every
     /// exchange of the peer. Errors as ping().
     result<void> abort(peer_id peer, const char* diagnostic) noexcept;
+
+    /// True when the engine holds no state worth keeping at `now`: no
+    /// exchange (client, server, notification), no observation it serves, no
+    /// Block1 session, no queued control message, no unpolled event, and no
+    /// duplicate-detection entry still alive. A host keeping one engine per
+    /// peer (the LwM2M server) may then destroy it and make a new one when
+    /// the peer is heard from again.
+    bool idle(time_ms now) const noexcept;
 
     /// Counters for tests and metrics.
     struct stats {
