@@ -1,0 +1,120 @@
+// sirocco-server: the LwM2M server (docs/server.md).
+// Threads: the main thread runs the core io_context (UDP socket, engine,
+// timers, SQLite, signals); the HTTP io_context runs on (cores - 1, at
+// least 1) worker threads.
+#include <algorithm>
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "options.hpp"
+#include "sirocco/runtime/server_log.hpp"
+#include "sirocco/runtime/server_runner.hpp"
+
+namespace {
+
+using namespace sirocco;
+namespace asio = boost::asio;
+
+class server_app {
+  public:
+    explicit server_app(const app::server_options& o)
+        : opts_(o), log_(std::cerr, o.level), signals_(core_, SIGINT, SIGTERM) {}
+
+    int run() {
+        auto r = runtime::server_runner::create(core_, opts_.runner, log_);
+        if (!r) {
+            std::cerr << "sirocco-server: " << r.error().reason << "\n";
+            return 1;
+        }
+        runner_ = std::move(*r);
+        if (auto s = runner_->start(); !s) {
+            std::cerr << "sirocco-server: cannot open the CoAP socket on "
+                      << opts_.runner.coap_address << ":" << opts_.runner.coap_port << ": "
+                      << s.error().reason << "\n";
+            return 1;
+        }
+        std::string http = "disabled";
+        if (auto h = start_http(); !h) {
+            std::cerr << "sirocco-server: " << h.error().reason << "\n";
+            runner_->stop();
+            core_.run_for(std::chrono::milliseconds(200));
+            return 1;
+        } else {
+            http = *h;
+        }
+        std::string host = opts_.runner.coap_address;
+        if (host.find(':') != std::string::npos) host = "[" + host + "]";
+        std::cout << "listening coap=udp://" << host << ":" << runner_->coap_port()
+                  << " http=" << http << std::endl;
+
+        signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+            if (ec) return;
+            shutdown(sig);
+        });
+        unsigned n = std::max(1u, std::thread::hardware_concurrency());
+        unsigned http_threads = std::max(1u, n - 1);
+        for (unsigned i = 0; i < http_threads; ++i)
+            workers_.emplace_back([this] { http_io_.run(); });
+        log_.write(runtime::log_level::info, "started",
+                   {{"http_threads", std::to_string(http_threads)}});
+        core_.run();
+        // Core stopped: HTTP is already stopped; let the workers finish.
+        http_guard_.reset();
+        for (auto& t : workers_)
+            t.join();
+        runner_.reset();  // closes the stores
+        log_.write(runtime::log_level::info, "stopped");
+        return 0;
+    }
+
+  private:
+    /// Starts the HTTP server; returns its URL ("http://0.0.0.0:8080").
+    result<std::string> start_http() { return std::string("disabled"); }
+
+    void shutdown(int sig) {
+        log_.write(runtime::log_level::info, "shutdown",
+                   {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+        runner_->stop();
+        // After the runner's stop (posted first, so it runs first).
+        asio::post(core_, [this] {
+            signals_.cancel();
+            core_.stop();
+        });
+    }
+
+    app::server_options opts_;
+    runtime::server_log log_;
+    asio::io_context core_;
+    asio::io_context http_io_;
+    asio::executor_work_guard<asio::io_context::executor_type> http_guard_{http_io_.get_executor()};
+    asio::signal_set signals_;
+    std::unique_ptr<runtime::server_runner> runner_;
+    std::vector<std::thread> workers_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    std::string error;
+    auto opts = app::parse_options(args, error);
+    if (!opts) {
+        std::cerr << "sirocco-server: " << error << "\n";
+        return 2;
+    }
+    if (opts->help) {
+        std::cout << app::usage_text;
+        return 0;
+    }
+    server_app a(*opts);
+    return a.run();
+}

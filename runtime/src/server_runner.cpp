@@ -1,0 +1,498 @@
+#include "sirocco/runtime/server_runner.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <system_error>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+
+#include "sirocco/coap/codec.hpp"
+#include "sirocco/lwm2m/builtin_models.hpp"
+#include "sirocco/lwm2m/ddf.hpp"
+#include "sirocco/server/sqlite_registration_store.hpp"
+
+// Until the device-management engine of libs/server lands (server_engine::
+// send/cancel, the observation stores), the runner serves registrations only
+// and answers every submit() with failure::unsupported.
+#ifndef SIROCCO_RUNNER_DM
+#define SIROCCO_RUNNER_DM 0
+#endif
+
+namespace sirocco::runtime {
+
+namespace {
+
+std::string code_text(coap::code c) {
+    char b[8];
+    std::snprintf(b, sizeof b, "%u.%02u", c.cls(), c.detail());
+    return b;
+}
+
+std::string failure_text(server::failure f) {
+#if SIROCCO_RUNNER_DM
+    return std::string(server::failure_name(f));
+#else
+    return "failure-" + std::to_string(static_cast<int>(f));
+#endif
+}
+
+std::string object_links_text(const server::object_list& l) {
+    return server::format_object_list(l);
+}
+
+/// "udp://1.2.3.4:5683" or "udp://[::1]:5683" -> the address; nullopt when
+/// the text is not of that form.
+std::optional<udp_address> parse_address_text(std::string_view t) {
+    constexpr std::string_view scheme = "udp://";
+    if (t.substr(0, scheme.size()) != scheme) return std::nullopt;
+    t.remove_prefix(scheme.size());
+    std::string_view host, port;
+    if (!t.empty() && t.front() == '[') {
+        auto close = t.find(']');
+        if (close == std::string_view::npos || close + 1 >= t.size() || t[close + 1] != ':')
+            return std::nullopt;
+        host = t.substr(1, close - 1);
+        port = t.substr(close + 2);
+    } else {
+        auto colon = t.rfind(':');
+        if (colon == std::string_view::npos) return std::nullopt;
+        host = t.substr(0, colon);
+        port = t.substr(colon + 1);
+    }
+    unsigned long p = 0;
+    if (port.empty() || port.size() > 5) return std::nullopt;
+    for (char c : port) {
+        if (c < '0' || c > '9') return std::nullopt;
+        p = p * 10 + static_cast<unsigned long>(c - '0');
+    }
+    if (p == 0 || p > 65535) return std::nullopt;
+    error_code ec;
+    auto a = asio::ip::make_address(std::string(host), ec);
+    if (ec) return std::nullopt;
+    return udp_address(a, static_cast<std::uint16_t>(p));
+}
+
+}  // namespace
+
+std::uint32_t server_runner::rng(void* ctx) noexcept {
+    auto* self = static_cast<server_runner*>(ctx);
+    std::uint32_t x = self->rng_state_;  // xorshift32, seeded from random_device
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    self->rng_state_ = x;
+    return x;
+}
+
+server_runner::server_runner(asio::io_context& core, const server_runner_options& opts,
+                             server_log& log)
+    : core_(core), opts_(opts), log_(log), timer_(core) {
+    std::random_device rd;
+    rng_state_ = rd();
+    if (rng_state_ == 0) rng_state_ = 0x9e3779b9u;
+}
+
+server_runner::~server_runner() {
+    if (socket_) socket_->close();
+    // Pending completions are dropped with the runner: stop() (run on the
+    // core before destruction) has answered them with failure::cancelled.
+}
+
+result<std::unique_ptr<server_runner>> server_runner::create(asio::io_context& core,
+                                                             const server_runner_options& opts,
+                                                             server_log& log) {
+    std::unique_ptr<server_runner> r(new server_runner(core, opts, log));
+
+    // Object models: the built-ins, plus a DDF folder in front of them.
+    if (!opts.models_dir.empty()) {
+        r->model_store_ = std::make_unique<lwm2m::model_store>();
+        auto report = lwm2m::load_ddf_folder(opts.models_dir, *r->model_store_);
+        if (!report.errors.empty()) {
+            static thread_local std::string reason;
+            const auto& e = report.errors.front();
+            reason = "--models: " + e.file + ":" + std::to_string(e.line) + ": " + e.message;
+            return unexpected(errc::invalid_argument, reason.c_str());
+        }
+        r->model_store_->set_fallback(&lwm2m::builtin_provider());
+        r->models_ = r->model_store_.get();
+        log.write(log_level::info, "models_loaded",
+                  {{"dir", opts.models_dir}, {"objects", std::to_string(r->model_store_->size())}});
+    } else {
+        r->models_ = &lwm2m::builtin_provider();
+    }
+
+    // Stores.
+    if (opts.store == store_kind::sqlite) {
+        std::error_code ec;
+        std::filesystem::create_directories(opts.data_dir, ec);
+        if (ec) {
+            static thread_local std::string reason;
+            reason = "--data-dir: cannot create " + opts.data_dir + ": " + ec.message();
+            return unexpected(errc::io_error, reason.c_str());
+        }
+        std::string file = (std::filesystem::path(opts.data_dir) / "sirocco.db").string();
+        auto s = server::sqlite_registration_store::open(file);
+        if (!s) return unexpected(s.error());
+        r->reg_store_ = std::move(*s);
+        log.write(log_level::info, "store_opened", {{"kind", "sqlite"}, {"file", file}});
+    } else {
+        r->reg_store_ = std::make_unique<server::memory_registration_store>();
+        log.write(log_level::info, "store_opened", {{"kind", "memory"}});
+    }
+
+    server::server_config cfg;
+    cfg.coap.rng = &server_runner::rng;
+    cfg.coap.rng_ctx = r.get();
+    cfg.expiry_grace_ms = static_cast<time_ms>(opts.lifetime_grace.count());
+    cfg.queue_awake_ms = static_cast<time_ms>(opts.queue_awake.count());
+    r->engine_ = std::make_unique<server::server_engine>(cfg, *r->reg_store_);
+    return r;
+}
+
+result<void> server_runner::start() {
+    error_code ec;
+    auto ip = asio::ip::make_address(opts_.coap_address, ec);
+    if (ec) return unexpected(errc::invalid_argument, "--coap-address: not an IP address");
+    socket_ = std::make_unique<udp_endpoint>(core_);
+    socket_->set_accept_unknown(true);
+    SIROCCO_TRY(socket_->open(udp_address(ip, opts_.coap_port),
+                              [this](coap::peer_id p, bytes_view b) { on_datagram(p, b); }));
+    bound_port_ = socket_->local_address().port();
+
+    // Peers of stored registrations (after a restart): their observations
+    // and requests work before the client is heard from again.
+    std::unique_lock<std::mutex> lock(mx_);
+    time_ms t = clock_.now();
+    auto stored = reg_store_->list();
+    std::size_t resumed = 0;
+    for (const auto& reg : stored) {
+        auto a = parse_address_text(reg.address);
+        if (!a || a->address().is_v6() != ip.is_v6()) continue;
+        auto p = socket_->peers().add(*a);
+        if (engine_peers_.count(p.value()) != 0) continue;
+        if (engine_->open_peer(p, coap::framing::datagram, address_text(p), t)) {
+            engine_peers_.insert(p.value());
+            ++resumed;
+        }
+    }
+    log_.write(log_level::info, "coap_listening",
+               {{"address", opts_.coap_address},
+                {"port", std::to_string(bound_port_.load())},
+                {"stored_registrations", std::to_string(stored.size())},
+                {"peers_resumed", std::to_string(resumed)}});
+    pump(lock);
+    return {};
+}
+
+void server_runner::stop() {
+    asio::post(core_, [this] {
+        if (stopped_.exchange(true)) return;
+        std::unique_lock<std::mutex> lock(mx_);
+        time_ms t = clock_.now();
+        std::vector<std::uint64_t> handles;
+        for (const auto& [h, p] : pending_)
+            handles.push_back(h);
+#if SIROCCO_RUNNER_DM
+        for (auto h : handles)
+            engine_->cancel(h, t);
+#else
+        (void)t;
+#endif
+        pump(lock);
+        timer_.cancel();
+        if (socket_) socket_->close();
+        log_.write(log_level::info, "coap_stopped");
+    });
+}
+
+std::string server_runner::address_text(coap::peer_id p) const {
+    auto a = socket_ ? socket_->peers().address(p) : std::nullopt;
+    if (!a) return "udp://unknown";
+    std::string host = a->address().to_string();
+    if (a->address().is_v6()) host = "[" + host + "]";
+    return "udp://" + host + ":" + std::to_string(a->port());
+}
+
+void server_runner::on_datagram(coap::peer_id p, bytes_view b) {
+    if (stopped_) return;
+    std::unique_lock<std::mutex> lock(mx_);
+    time_ms t = clock_.now();
+    if (engine_peers_.count(p.value()) == 0) {
+        if (engine_->open_peer(p, coap::framing::datagram, address_text(p), t))
+            engine_peers_.insert(p.value());
+    }
+    auto dropped_before = engine_->counters().coap_dropped;
+    auto r = engine_->on_receive(p, b, t);
+    bool dropped = !r || engine_->counters().coap_dropped != dropped_before;
+    if (dropped && garbage_logged_.insert(p.value()).second) {
+        log_.write(log_level::warn, "coap_dropped",
+                   {{"peer", address_text(p)},
+                    {"bytes", std::to_string(b.size())},
+                    {"reason",
+                     r ? std::string("not a valid CoAP message") : std::string(r.error().reason)},
+                    {"note", "further bad datagrams from this peer are not logged"}});
+    }
+    pump(lock);
+}
+
+void server_runner::on_timer() {
+    if (stopped_) return;
+    std::unique_lock<std::mutex> lock(mx_);
+    armed_.reset();
+    engine_->on_timer(clock_.now());
+    pump(lock);
+}
+
+void server_runner::arm_timer() {
+    auto d = engine_->next_deadline();
+    if (d == armed_) return;
+    armed_ = d;
+    timer_.cancel();
+    if (!d || stopped_) return;
+    timer_.expires_at(clock_.to_steady(*d));
+    timer_.async_wait([this, deadline = *d](const error_code& ec) {
+        if (ec || armed_ != deadline) return;
+        if (clock_.now() < deadline) {  // rounding: never fire early
+            armed_.reset();
+            std::unique_lock<std::mutex> lock(mx_);
+            arm_timer();
+            return;
+        }
+        on_timer();
+    });
+}
+
+void server_runner::pump(std::unique_lock<std::mutex>& lock) {
+    std::vector<server::event> events;
+    for (int round = 0; round < 1000; ++round) {
+        bool any = false;
+        while (auto e = engine_->poll_event()) {
+            any = true;
+            if (e->kind == server::event_kind::request) {
+                // Requests the engine leaves to the runtime: none is served
+                // here (Send is the engine's): 4.04.
+                static constexpr std::string_view msg = "no such resource on this server";
+                (void)engine_->respond(
+                    e->request, coap::code(4, 4),
+                    bytes_view(reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()),
+                    clock_.now());
+                std::string path;
+                for (const auto& s : e->uri_path)
+                    path += "/" + s;
+                log_.write(log_level::warn, "coap_request_refused",
+                           {{"peer", address_text(e->peer)},
+                            {"code", code_text(e->code)},
+                            {"path", path.empty() ? "/" : path},
+                            {"answer", "4.04"}});
+                continue;
+            }
+            if (e->kind == server::event_kind::sleeping) sleeping_.insert(e->reg.endpoint);
+            if (e->kind == server::event_kind::awake) sleeping_.erase(e->reg.endpoint);
+            if (e->kind == server::event_kind::deregistered ||
+                e->kind == server::event_kind::expired || e->kind == server::event_kind::replaced)
+                sleeping_.erase(e->reg.endpoint);
+            events.push_back(std::move(*e));
+        }
+        while (auto tx = engine_->poll_transmit(mutable_bytes(tx_.data(), tx_.size()))) {
+            any = true;
+            bytes_view d(tx_.data(), tx->size);
+            // Refusals (4.xx / 5.xx answers to clients) are logged once each.
+            if (auto m = coap::decode(d, coap::framing::datagram);
+                m && m->code.is_response() && m->code.cls() >= 4) {
+                log_.write(log_level::warn, "coap_request_refused",
+                           {{"peer", address_text(tx->peer)},
+                            {"answer", code_text(m->code)},
+                            {"reason", std::string(reinterpret_cast<const char*>(m->payload.data()),
+                                                   m->payload.size())}});
+            }
+            if (socket_ && socket_->is_open()) (void)socket_->send(tx->peer, d);
+        }
+        if (!any) break;
+    }
+    arm_timer();
+    lock.unlock();
+    for (const auto& e : events)
+        log_event(e);
+    dispatch(events);
+    lock.lock();
+}
+
+void server_runner::log_event(const server::event& e) {
+    using k = server::event_kind;
+    const auto& r = e.reg;
+    switch (e.kind) {
+        case k::registered:
+            log_.write(log_level::info, "registered",
+                       {{"ep", r.endpoint},
+                        {"id", r.id},
+                        {"addr", r.address},
+                        {"lwm2m", r.lwm2m_version},
+                        {"lt", std::to_string(r.lifetime_s)},
+                        {"b", r.binding},
+                        {"queue", r.queue_mode ? "true" : "false"},
+                        {"objects", object_links_text(r.objects)}});
+            break;
+        case k::updated:
+            log_.write(log_level::info, "updated",
+                       {{"ep", r.endpoint},
+                        {"id", r.id},
+                        {"addr", r.address},
+                        {"lt", std::to_string(r.lifetime_s)}});
+            break;
+        case k::deregistered:
+            log_.write(log_level::info, "deregistered", {{"ep", r.endpoint}, {"id", r.id}});
+            break;
+        case k::expired:
+            log_.write(log_level::info, "expired",
+                       {{"ep", r.endpoint}, {"id", r.id}, {"lt", std::to_string(r.lifetime_s)}});
+            break;
+        case k::replaced:
+            log_.write(log_level::info, "replaced",
+                       {{"ep", r.endpoint}, {"old_id", r.id}, {"addr", r.address}});
+            break;
+        case k::notification:
+            log_.write(log_level::debug, "notification",
+                       {{"ep", e.endpoint},
+                        {"observation", e.obs ? e.obs->id : std::string()},
+                        {"records", std::to_string(e.result.records.size())}});
+            break;
+        case k::send:
+            log_.write(log_level::info, "send",
+                       {{"ep", e.endpoint}, {"records", std::to_string(e.result.records.size())}});
+            break;
+        case k::sleeping:
+            log_.write(log_level::info, "sleeping", {{"ep", r.endpoint}});
+            break;
+        case k::awake:
+            log_.write(log_level::info, "awake", {{"ep", r.endpoint}});
+            break;
+        case k::observation_cancelled:
+            log_.write(log_level::info, "observation_cancelled",
+                       {{"ep", e.endpoint}, {"observation", e.obs ? e.obs->id : std::string()}});
+            break;
+        case k::response:
+        case k::request:
+            break;
+    }
+}
+
+void server_runner::dispatch(std::vector<server::event>& events) {
+    for (auto& e : events) {
+        if (e.kind == server::event_kind::response) {
+            pending p;
+            {
+                std::lock_guard<std::mutex> lock(mx_);
+                auto it = pending_.find(e.handle);
+                if (it == pending_.end()) continue;
+                p = std::move(it->second);
+                pending_.erase(it);
+            }
+            auto latency = std::chrono::duration<double, std::milli>(
+                               std::chrono::steady_clock::now() - p.started)
+                               .count();
+            std::string outcome = e.result.fail != server::failure::none
+                                      ? failure_text(e.result.fail)
+                                      : std::string(lwm2m::to_string(e.result.code));
+            char ms[32];
+            std::snprintf(ms, sizeof ms, "%.1f", latency);
+            log_.write(e.result.fail == server::failure::none ? log_level::info : log_level::warn,
+                       "request",
+                       {{"ep", p.endpoint},
+                        {"op", p.operation},
+                        {"outcome", outcome},
+                        {"latency_ms", ms},
+                        {"error", e.result.error}});
+            if (p.done) p.done(std::move(e.result));
+            continue;
+        }
+        std::lock_guard<std::recursive_mutex> lock(listeners_mx_);
+        auto copy = listeners_;
+        for (auto& [id, l] : copy)
+            if (listeners_.count(id) != 0) l(e);
+    }
+}
+
+// --- device_manager ---------------------------------------------------------
+
+std::vector<server::registration> server_runner::registrations() const {
+    std::lock_guard<std::mutex> lock(mx_);
+    return reg_store_->list();
+}
+
+std::optional<server::registration> server_runner::find(std::string_view endpoint) const {
+    std::lock_guard<std::mutex> lock(mx_);
+    return reg_store_->find_by_endpoint(endpoint);
+}
+
+std::vector<server::observation> server_runner::observations(std::string_view endpoint) const {
+    std::lock_guard<std::mutex> lock(mx_);
+#if SIROCCO_RUNNER_DM
+    return engine_->observations(endpoint);
+#else
+    (void)endpoint;
+    return {};
+#endif
+}
+
+bool server_runner::sleeping(std::string_view endpoint) const {
+    std::lock_guard<std::mutex> lock(mx_);
+    return sleeping_.find(endpoint) != sleeping_.end();
+}
+
+server::server_engine::stats server_runner::counters() const {
+    std::lock_guard<std::mutex> lock(mx_);
+    return engine_->counters();
+}
+
+void server_runner::submit(std::string endpoint, server::dm_request req,
+                           std::chrono::milliseconds timeout, completion done) {
+    asio::post(core_, [this, endpoint = std::move(endpoint), req = std::move(req), timeout,
+                       done = std::move(done)]() mutable {
+        std::unique_lock<std::mutex> lock(mx_);
+        if (stopped_) {
+            lock.unlock();
+            server::response r;
+            r.fail = server::failure::cancelled;
+            r.error = "the server is shutting down";
+            if (done) done(std::move(r));
+            return;
+        }
+#if !SIROCCO_RUNNER_DM
+        lock.unlock();
+        (void)timeout;
+        (void)req;
+        server::response r;
+        r.fail = server::failure::unsupported;
+        r.error = "device management is not available in this build";
+        if (done) done(std::move(r));
+        return;
+#else
+        pending p;
+        p.done = std::move(done);
+        p.endpoint = endpoint;
+        p.operation = std::string(server::operation_name(req));
+        p.started = std::chrono::steady_clock::now();
+        time_ms t = clock_.now();
+        auto ms = timeout.count() < 0 ? 0 : static_cast<time_ms>(timeout.count());
+        auto h = engine_->send(endpoint, std::move(req), ms, t);
+        pending_.emplace(h, std::move(p));
+        pump(lock);
+#endif
+    });
+}
+
+std::uint64_t server_runner::subscribe(listener l) {
+    std::lock_guard<std::recursive_mutex> lock(listeners_mx_);
+    auto id = next_listener_++;
+    listeners_.emplace(id, std::move(l));
+    return id;
+}
+
+void server_runner::unsubscribe(std::uint64_t id) {
+    std::lock_guard<std::recursive_mutex> lock(listeners_mx_);
+    listeners_.erase(id);
+}
+
+}  // namespace sirocco::runtime
