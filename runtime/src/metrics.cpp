@@ -252,8 +252,25 @@ void metrics::http_request(unsigned status) {
 }
 
 std::string_view request_outcome(const server::response& r) noexcept {
-    if (r.fail != server::failure::none) return server::failure_name(r.fail);
-    return lwm2m::is_success(r.code) ? "success" : "error";
+    switch (r.fail) {
+        case server::failure::none:
+            return lwm2m::is_success(r.code) ? "success" : "error";
+        case server::failure::timeout:
+            return "timeout";
+        case server::failure::not_registered:
+            return "not_registered";
+        case server::failure::expired:
+            return "expired";
+        case server::failure::invalid:
+            return "invalid";
+        case server::failure::unsupported:
+            return "unsupported";
+        case server::failure::transport:
+            return "transport";
+        case server::failure::cancelled:
+            return "cancelled";
+    }
+    return "error";
 }
 
 }  // namespace sirocco::runtime
