@@ -123,8 +123,8 @@ std::string_view operation_name(const dm_request& r) noexcept;
 /// an observation_store keeps it across restarts; the token lets the engine
 /// recognise notifications again afterwards.
 struct observation {
-    std::string id;           ///< the token in lower-case hex; unique
-    std::string endpoint;     ///< of the registration it belongs to
+    std::string id;        ///< the token in lower-case hex; unique
+    std::string endpoint;  ///< of the registration it belongs to
     std::string registration_id;
     std::vector<lwm2m::path> paths;  ///< one path, or several when composite
     bool composite = false;
@@ -156,10 +156,10 @@ struct response {
     /// Read / Observe / Read-Composite / Observe-Composite: the decoded
     /// content, absolute paths, sorted. Discover: empty.
     std::vector<lwm2m::owned_record> records;
-    std::string links;         ///< Discover: the link-format payload as text
-    std::string location;      ///< Create: the Location-Path as "/o/i"
+    std::string links;                    ///< Discover: the link-format payload as text
+    std::string location;                 ///< Create: the Location-Path as "/o/i"
     std::optional<observation> observed;  ///< Observe*: the observation now held
-    time_ms round_trip_ms = 0;  ///< from sending to the answer (queue wait excluded)
+    time_ms round_trip_ms = 0;            ///< from sending to the answer (queue wait excluded)
 
     bool ok() const noexcept { return fail == failure::none && lwm2m::is_success(code); }
 };

@@ -34,8 +34,11 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sirocco/base/bytes.hpp"
@@ -173,27 +176,112 @@ class server_engine {
     const stats& counters() const noexcept { return stats_; }
 
   private:
-    void drain(time_ms now);
-    void handle_request(const coap::event& e, time_ms now);
-    void handle_register(const coap::event& e, std::string_view body, time_ms now);
-    void handle_update(const coap::event& e, const std::string& id, std::string_view body,
+    /// One transport peer: its address text and, while it has CoAP state,
+    /// its own coap::engine (released when idle, see settle()).
+    struct peer_state {
+        coap::framing fr = coap::framing::datagram;
+        std::string address;
+        std::unique_ptr<coap::engine> eng;
+        time_ms gc_at = 0;           ///< when to check whether the engine can go
+        std::optional<time_ms> key;  ///< its entry in deadlines_
+        std::string upload;          ///< Block1 reassembly of an object list
+        std::string endpoint;        ///< the registration last heard over this peer
+        bool queue_mode = false;     ///< of that registration
+        std::size_t client_x = 0;    ///< our exchanges on it (requests + observations)
+    };
+    /// A request from send() until its response event.
+    struct pending {
+        request_handle handle = 0;
+        std::string endpoint;
+        dm_request req;
+        time_ms deadline = 0;
+        time_ms sent_at = 0;
+        bool sent = false;
+        bool held_asleep = false;  ///< waited for a sleeping queue-mode device
+        std::uint32_t peer = 0;
+        coap::exchange_id x;
+        coap::message msg;                      ///< code and options (views into opt_storage)
+        std::vector<std::uint8_t> opt_storage;  ///< option values of msg
+        std::vector<std::uint8_t> body;         ///< payload (borrowed by the exchange)
+        std::vector<std::uint8_t> rbuf;         ///< Block2 reassembly
+        lwm2m::path base;                       ///< decode base of the response
+    };
+    /// What one of our CoAP exchanges belongs to: a pending request
+    /// (handle != 0) or an established observation (obs_id).
+    struct xref {
+        request_handle handle = 0;
+        std::string obs_id;
+    };
+    struct live_observation {
+        observation o;
+        std::uint32_t peer = 0;
+        coap::exchange_id x;
+        std::vector<std::uint8_t> body;  ///< the FETCH payload the exchange borrows
+    };
+    struct passthrough {
+        std::uint32_t peer = 0;
+        coap::request_id id;
+    };
+    using xkey = std::pair<std::uint32_t, std::uint32_t>;  ///< (peer, exchange)
+
+    peer_state* find_peer(std::uint32_t peer);
+    coap::engine& engine_of(std::uint32_t peer, peer_state& ps, time_ms now);
+    void settle(time_ms now);
+    void drain_peer(std::uint32_t peer, time_ms now);
+    void refresh(std::uint32_t peer, time_ms now);
+    void release(std::uint32_t peer, peer_state& ps);
+    void on_exchange_event(std::uint32_t peer, const coap::event& e, time_ms now);
+    void on_observation_event(const std::string& id, const coap::event& e, time_ms now);
+    void handle_request(std::uint32_t peer, const coap::event& e, time_ms now);
+    void handle_register(std::uint32_t peer, const coap::event& e, std::string_view body,
+                         time_ms now);
+    void handle_update(std::uint32_t peer, const coap::event& e, const std::string& id,
+                       std::string_view body, time_ms now);
+    void handle_delete(std::uint32_t peer, const coap::event& e, const std::string& id,
                        time_ms now);
-    void handle_delete(const coap::event& e, const std::string& id, time_ms now);
-    void answer(const coap::event& e, coap::code c, std::string_view diagnostic, time_ms now,
-                const std::string* location_id = nullptr);
+    void handle_send(std::uint32_t peer, const coap::event& e, time_ms now);
+    void answer(std::uint32_t peer, const coap::event& e, coap::code c, std::string_view diagnostic,
+                time_ms now, const std::string* location_id = nullptr);
     std::string new_id();
+
+    result<void> build(pending& p, const registration& reg);
+    void dispatch(const std::string& endpoint, time_ms now);
+    void finish(request_handle h, response r);
+    void fail(request_handle h, failure f, std::string why);
+    void drop_exchange(std::uint32_t peer, coap::exchange_id x, time_ms now, bool cancel_it);
+    std::size_t cancel_observations(const registration& reg, const dm_request& req, bool active,
+                                    request_handle h, time_ms now);
+    void end_observation(const std::string& id, bool tell_device, time_ms now);
+    void end_registration(const registration& reg, bool keep_waiting, time_ms now);
+    void resume_observations(const registration& reg, std::uint32_t peer, time_ms now);
+    void heard_from(std::uint32_t peer, time_ms now);
+    bool awake(const std::string& endpoint, time_ms now) const;
+    void set_awake(const std::string& endpoint, time_ms now);
+    response decode_response(const pending& p, const registration* reg, const coap::event& e,
+                             time_ms now) const;
 
     server_config cfg_;
     registration_store& store_;
-    coap::engine coap_;
-    std::deque<event> events_;
-    struct peer_info {
-        std::string address;
-        time_ms last_heard = 0;
-    };
-    std::map<std::uint32_t, peer_info> peers_;
-    std::map<std::uint32_t, std::string> uploads_;  ///< Block1 reassembly per peer
+    std::unique_ptr<observation_store> own_obs_;
     observation_store* obs_store_ = nullptr;
+    const lwm2m::model_provider* models_ = nullptr;
+    std::deque<event> events_;
+    std::map<std::uint32_t, peer_state> peers_;
+    std::set<std::pair<time_ms, std::uint32_t>> deadlines_;
+    std::set<std::uint32_t> ready_;  ///< peers that may have datagrams to send
+    std::set<std::uint32_t> dirty_;  ///< peers whose engine was called since settle()
+    std::multimap<std::string, std::string> unbound_;  ///< address -> endpoint, after a restart
+    std::map<request_handle, pending> pending_;
+    std::set<std::pair<time_ms, request_handle>> timeouts_;
+    std::map<std::string, std::deque<request_handle>, std::less<>> waiting_;
+    std::map<xkey, xref> xmap_;
+    std::map<std::string, live_observation, std::less<>> live_;
+    std::map<std::string, time_ms, std::less<>> awake_until_;
+    std::set<std::pair<time_ms, std::string>> sleep_at_;
+    std::map<std::uint32_t, passthrough> passthrough_;
+    std::uint32_t next_passthrough_ = 1;
+    request_handle next_handle_ = 1;
+    time_ms last_now_ = 0;
     stats stats_;
 };
 
