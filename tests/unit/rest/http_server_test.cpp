@@ -121,8 +121,11 @@ class HttpServer : public ::testing::Test {
                          return std::nullopt;
                      });
         srv_->on_response([this](const http::request&, unsigned status) {
-            std::lock_guard lock(m_);
-            statuses_.push_back(status);
+            {
+                std::lock_guard lock(m_);
+                statuses_.push_back(status);
+            }
+            cv_.notify_all();
         });
         ASSERT_FALSE(srv_->start());
         ASSERT_NE(srv_->port(), 0);
