@@ -16,6 +16,8 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "options.hpp"
+#include "sirocco/runtime/http_server.hpp"
+#include "sirocco/runtime/metrics.hpp"
 #include "sirocco/runtime/server_log.hpp"
 #include "sirocco/runtime/server_runner.hpp"
 
@@ -36,6 +38,7 @@ class server_app {
             return 1;
         }
         runner_ = std::move(*r);
+        runner_->set_metrics(&metrics_);
         if (auto s = runner_->start(); !s) {
             std::cerr << "sirocco-server: cannot open the CoAP socket on "
                       << opts_.runner.coap_address << ":" << opts_.runner.coap_port << ": "
@@ -45,6 +48,7 @@ class server_app {
         std::string http = "disabled";
         if (auto h = start_http(); !h) {
             std::cerr << "sirocco-server: " << h.error().reason << "\n";
+            http_.reset();
             runner_->stop();
             core_.run_for(std::chrono::milliseconds(200));
             return 1;
@@ -71,6 +75,7 @@ class server_app {
         http_guard_.reset();
         for (auto& t : workers_)
             t.join();
+        http_.reset();
         runner_.reset();  // closes the stores
         log_.write(runtime::log_level::info, "stopped");
         return 0;
@@ -78,12 +83,38 @@ class server_app {
 
   private:
     /// Starts the HTTP server; returns its URL ("http://0.0.0.0:8080").
-    result<std::string> start_http() { return std::string("disabled"); }
+    result<std::string> start_http() {
+        runtime::http::server_config hc;
+        hc.address = opts_.http_address;
+        hc.port = opts_.http_port;
+        http_ = std::make_unique<runtime::http::server>(http_io_, hc);
+        http_->route(
+            runtime::http::verb::get, "/metrics",
+            [this](const runtime::http::request&, runtime::http::responder r) {
+                r.send(runtime::http::response::text(
+                    200, metrics_.expose(), std::string(runtime::prometheus_content_type)));
+            });
+        http_->on_response([this](const runtime::http::request&, unsigned status) {
+            metrics_.http_request(status);
+        });
+        if (auto ec = http_->start()) {
+            static thread_local std::string reason;
+            reason = "cannot open the HTTP server on " + opts_.http_address + ":" +
+                     std::to_string(opts_.http_port) + ": " + ec.message();
+            return unexpected(errc::io_error, reason.c_str());
+        }
+        std::string host = opts_.http_address;
+        if (host.find(':') != std::string::npos) host = "[" + host + "]";
+        log_.write(runtime::log_level::info, "http_listening",
+                   {{"address", opts_.http_address}, {"port", std::to_string(http_->port())}});
+        return "http://" + host + ":" + std::to_string(http_->port());
+    }
 
     void shutdown(int sig) {
         log_.write(runtime::log_level::info, "shutdown",
                    {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-        runner_->stop();
+        if (http_) http_->stop();  // stop accepting; in-flight requests finish
+        runner_->stop();           // pending device requests answer "cancelled"
         // After the runner's stop (posted first, so it runs first).
         asio::post(core_, [this] {
             signals_.cancel();
@@ -97,7 +128,9 @@ class server_app {
     asio::io_context http_io_;
     asio::executor_work_guard<asio::io_context::executor_type> http_guard_{http_io_.get_executor()};
     asio::signal_set signals_;
+    runtime::metrics metrics_;
     std::unique_ptr<runtime::server_runner> runner_;
+    std::unique_ptr<runtime::http::server> http_;
     std::vector<std::thread> workers_;
 };
 

@@ -11,14 +11,9 @@
 #include "sirocco/coap/codec.hpp"
 #include "sirocco/lwm2m/builtin_models.hpp"
 #include "sirocco/lwm2m/ddf.hpp"
+#include "sirocco/runtime/metrics.hpp"
+#include "sirocco/server/sqlite_observation_store.hpp"
 #include "sirocco/server/sqlite_registration_store.hpp"
-
-// Until the device-management engine of libs/server lands (server_engine::
-// send/cancel, the observation stores), the runner serves registrations only
-// and answers every submit() with failure::unsupported.
-#ifndef SIROCCO_RUNNER_DM
-#define SIROCCO_RUNNER_DM 0
-#endif
 
 namespace sirocco::runtime {
 
@@ -31,11 +26,7 @@ std::string code_text(coap::code c) {
 }
 
 std::string failure_text(server::failure f) {
-#if SIROCCO_RUNNER_DM
     return std::string(server::failure_name(f));
-#else
-    return "failure-" + std::to_string(static_cast<int>(f));
-#endif
 }
 
 std::string object_links_text(const server::object_list& l) {
@@ -136,9 +127,13 @@ result<std::unique_ptr<server_runner>> server_runner::create(asio::io_context& c
         auto s = server::sqlite_registration_store::open(file);
         if (!s) return unexpected(s.error());
         r->reg_store_ = std::move(*s);
+        auto o = server::sqlite_observation_store::open(file);
+        if (!o) return unexpected(o.error());
+        r->obs_store_ = std::move(*o);
         log.write(log_level::info, "store_opened", {{"kind", "sqlite"}, {"file", file}});
     } else {
         r->reg_store_ = std::make_unique<server::memory_registration_store>();
+        r->obs_store_ = std::make_unique<server::memory_observation_store>();
         log.write(log_level::info, "store_opened", {{"kind", "memory"}});
     }
 
@@ -147,7 +142,8 @@ result<std::unique_ptr<server_runner>> server_runner::create(asio::io_context& c
     cfg.coap.rng_ctx = r.get();
     cfg.expiry_grace_ms = static_cast<time_ms>(opts.lifetime_grace.count());
     cfg.queue_awake_ms = static_cast<time_ms>(opts.queue_awake.count());
-    r->engine_ = std::make_unique<server::server_engine>(cfg, *r->reg_store_);
+    r->engine_ =
+        std::make_unique<server::server_engine>(cfg, *r->reg_store_, *r->obs_store_, r->models_);
     return r;
 }
 
@@ -166,6 +162,8 @@ result<void> server_runner::start() {
     std::unique_lock<std::mutex> lock(mx_);
     time_ms t = clock_.now();
     auto stored = reg_store_->list();
+    registration_count_ = stored.size();
+    if (metrics_) metrics_->set_registrations(registration_count_);
     std::size_t resumed = 0;
     for (const auto& reg : stored) {
         auto a = parse_address_text(reg.address);
@@ -181,7 +179,8 @@ result<void> server_runner::start() {
                {{"address", opts_.coap_address},
                 {"port", std::to_string(bound_port_.load())},
                 {"stored_registrations", std::to_string(stored.size())},
-                {"peers_resumed", std::to_string(resumed)}});
+                {"peers_resumed", std::to_string(resumed)},
+                {"stored_observations", std::to_string(obs_store_->list().size())}});
     pump(lock);
     return {};
 }
@@ -194,12 +193,8 @@ void server_runner::stop() {
         std::vector<std::uint64_t> handles;
         for (const auto& [h, p] : pending_)
             handles.push_back(h);
-#if SIROCCO_RUNNER_DM
         for (auto h : handles)
             engine_->cancel(h, t);
-#else
-        (void)t;
-#endif
         pump(lock);
         timer_.cancel();
         if (socket_) socket_->close();
@@ -226,6 +221,7 @@ void server_runner::on_datagram(coap::peer_id p, bytes_view b) {
     auto dropped_before = engine_->counters().coap_dropped;
     auto r = engine_->on_receive(p, b, t);
     bool dropped = !r || engine_->counters().coap_dropped != dropped_before;
+    if (dropped && metrics_) metrics_->coap_dropped();
     if (dropped && garbage_logged_.insert(p.value()).second) {
         log_.write(log_level::warn, "coap_dropped",
                    {{"peer", address_text(p)},
@@ -293,6 +289,7 @@ void server_runner::pump(std::unique_lock<std::mutex>& lock) {
             if (e->kind == server::event_kind::deregistered ||
                 e->kind == server::event_kind::expired || e->kind == server::event_kind::replaced)
                 sleeping_.erase(e->reg.endpoint);
+            count_event(*e);
             events.push_back(std::move(*e));
         }
         while (auto tx = engine_->poll_transmit(mutable_bytes(tx_.data(), tx_.size()))) {
@@ -317,6 +314,46 @@ void server_runner::pump(std::unique_lock<std::mutex>& lock) {
         log_event(e);
     dispatch(events);
     lock.lock();
+}
+
+void server_runner::count_event(const server::event& e) {
+    using k = server::event_kind;
+    switch (e.kind) {
+        case k::registered:
+            ++registration_count_;
+            break;
+        case k::deregistered:
+        case k::expired:
+        case k::replaced:
+            if (registration_count_ > 0) --registration_count_;
+            break;
+        default:
+            break;
+    }
+    if (!metrics_) return;
+    switch (e.kind) {
+        case k::registered:
+            metrics_->registration_event("registered");
+            break;
+        case k::updated:
+            metrics_->registration_event("updated");
+            break;
+        case k::deregistered:
+            metrics_->registration_event("deregistered");
+            break;
+        case k::expired:
+            metrics_->registration_event("expired");
+            break;
+        case k::notification:
+            metrics_->notification();
+            break;
+        case k::send:
+            metrics_->send_received();
+            break;
+        default:
+            break;
+    }
+    metrics_->set_registrations(registration_count_);
 }
 
 void server_runner::log_event(const server::event& e) {
@@ -404,6 +441,8 @@ void server_runner::dispatch(std::vector<server::event>& events) {
                         {"outcome", outcome},
                         {"latency_ms", ms},
                         {"error", e.result.error}});
+            if (metrics_)
+                metrics_->request_done(p.operation, request_outcome(e.result), latency / 1000.0);
             if (p.done) p.done(std::move(e.result));
             continue;
         }
@@ -428,12 +467,7 @@ std::optional<server::registration> server_runner::find(std::string_view endpoin
 
 std::vector<server::observation> server_runner::observations(std::string_view endpoint) const {
     std::lock_guard<std::mutex> lock(mx_);
-#if SIROCCO_RUNNER_DM
     return engine_->observations(endpoint);
-#else
-    (void)endpoint;
-    return {};
-#endif
 }
 
 bool server_runner::sleeping(std::string_view endpoint) const {
@@ -459,16 +493,6 @@ void server_runner::submit(std::string endpoint, server::dm_request req,
             if (done) done(std::move(r));
             return;
         }
-#if !SIROCCO_RUNNER_DM
-        lock.unlock();
-        (void)timeout;
-        (void)req;
-        server::response r;
-        r.fail = server::failure::unsupported;
-        r.error = "device management is not available in this build";
-        if (done) done(std::move(r));
-        return;
-#else
         pending p;
         p.done = std::move(done);
         p.endpoint = endpoint;
@@ -479,7 +503,6 @@ void server_runner::submit(std::string endpoint, server::dm_request req,
         auto h = engine_->send(endpoint, std::move(req), ms, t);
         pending_.emplace(h, std::move(p));
         pump(lock);
-#endif
     });
 }
 

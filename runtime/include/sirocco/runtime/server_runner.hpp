@@ -134,6 +134,7 @@ class server_runner final : public device_manager {
     void pump(std::unique_lock<std::mutex>& lock);
     void dispatch(std::vector<server::event>& events);
     void log_event(const server::event& e);
+    void count_event(const server::event& e);  ///< metrics; lock held
     void arm_timer();
     std::string address_text(coap::peer_id p) const;
     void open_engine_peer(coap::peer_id p, time_ms t);
@@ -154,6 +155,7 @@ class server_runner final : public device_manager {
 
     mutable std::mutex mx_;  ///< guards engine_, stores, sleeping_, pending_
     std::set<std::string, std::less<>> sleeping_;
+    std::size_t registration_count_ = 0;
     std::map<std::uint64_t, pending> pending_;
     std::set<std::uint32_t> engine_peers_;    ///< peers opened in the engine
     std::set<std::uint32_t> garbage_logged_;  ///< peers whose bad input was logged
