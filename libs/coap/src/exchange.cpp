@@ -269,7 +269,10 @@ result<void> engine::cancel(exchange_id h, time_ms now, bool deregister) noexcep
         x.next_block2 = 0;
         x.early_block2 = false;
         x.received = 0;
-        x.upload = {};
+        // A FETCH observation (RFC 8132) deregisters with the same payload
+        // when it fits one message; it stays borrowed until the exchange ends.
+        if (x.upload.size() > block_size(x.szx1)) x.upload = {};
+        x.upload_offset = 0;
         x.block1 = false;
         send_client(x, now);
         return {};

@@ -70,7 +70,8 @@ content_format default_write_format(const registration& reg, bool composite) {
         content_format::senml_cbor, content_format::senml_json, content_format::lwm2m_cbor,
         content_format::lwm2m_json, content_format::tlv};
     for (auto f : prefs) {
-        if (composite && f == content_format::tlv) continue;
+        const auto* fi = codec::find_format(static_cast<std::uint16_t>(f));
+        if (composite && (fi == nullptr || !fi->multiple_paths)) continue;
         for (auto c : reg.objects.content_formats)
             if (c == static_cast<std::uint16_t>(f)) return f;
     }
@@ -898,13 +899,18 @@ request_handle server_engine::send(std::string_view endpoint, dm_request req, ti
     return h;
 }
 
-void server_engine::dispatch(const std::string& endpoint, time_ms now) {
-    auto w = waiting_.find(endpoint);
-    if (w == waiting_.end()) return;
-    auto& q = w->second;
+void server_engine::dispatch(std::string endpoint, time_ms now) {
     std::optional<registration> reg;
     bool looked = false;
-    while (!q.empty()) {
+    // finish() may erase the queue: find it again on every round.
+    for (;;) {
+        auto w = waiting_.find(endpoint);
+        if (w == waiting_.end()) return;
+        auto& q = w->second;
+        if (q.empty()) {
+            waiting_.erase(w);
+            return;
+        }
         const request_handle h = q.front();
         auto it = pending_.find(h);
         if (it == pending_.end()) {
@@ -924,7 +930,7 @@ void server_engine::dispatch(const std::string& endpoint, time_ms now) {
         if (reg->queue_mode && !awake(endpoint, now)) {
             for (auto x : q)
                 if (auto pi = pending_.find(x); pi != pending_.end()) pi->second.held_asleep = true;
-            break;
+            return;
         }
         const std::uint32_t peer = reg->peer.value();
         peer_state* ps = find_peer(peer);
@@ -944,14 +950,14 @@ void server_engine::dispatch(const std::string& endpoint, time_ms now) {
             }
             continue;
         }
-        if (ps->client_x >= max_client_exchanges) break;
+        if (ps->client_x >= max_client_exchanges) return;
         coap::engine& eng = engine_of(peer, *ps, now);
         p.rbuf.assign(cfg_.coap.max_body_size, 0);
         coap::request_options opts;
         opts.response_buffer = p.rbuf;
         auto x = eng.send_request(peer_id{peer}, p.msg, p.body, now, opts);
         if (!x) {
-            if (x.error().code == errc::capacity_exceeded && ps->client_x > 0) break;
+            if (x.error().code == errc::capacity_exceeded && ps->client_x > 0) return;
             q.pop_front();
             fail(h, failure::transport, x.error().reason);
             continue;
@@ -964,7 +970,6 @@ void server_engine::dispatch(const std::string& endpoint, time_ms now) {
         xmap_[{peer, x->value()}] = xref{h, {}};
         ++ps->client_x;
     }
-    if (q.empty()) waiting_.erase(w);
 }
 
 void server_engine::cancel(request_handle h, time_ms now) {

@@ -224,7 +224,8 @@ class engine {
                                            time_ms now) noexcept;
 
     /// Ends an exchange. For an established observation with `deregister`,
-    /// sends a GET with Observe 1 (RFC 7641 3.6) and the exchange stays open
+    /// sends a GET with Observe 1 (RFC 7641 3.6; a FETCH again with its
+    /// payload when that fits one block) and the exchange stays open
     /// until its response (a `response` event); otherwise it is forgotten and
     /// a later notification gets RST. Errors: not_found.
     result<void> cancel(exchange_id x, time_ms now, bool deregister = false) noexcept;

@@ -245,7 +245,7 @@ class server_engine {
     std::string new_id();
 
     result<void> build(pending& p, const registration& reg);
-    void dispatch(const std::string& endpoint, time_ms now);
+    void dispatch(std::string endpoint, time_ms now);
     void finish(request_handle h, response r);
     void fail(request_handle h, failure f, std::string why);
     void drop_exchange(std::uint32_t peer, coap::exchange_id x, time_ms now, bool cancel_it);
