@@ -1,0 +1,75 @@
+// The REST API of sirocco-server: the paths, parameters and JSON shapes of
+// Eclipse Leshan's demo server (leshan-demo-server 2.x, ClientServlet,
+// EventServlet, ObjectSpecServlet), over a device_manager, plus Prometheus
+// /metrics. docs/rest-api.md describes every route with curl examples.
+// Host-only.
+//
+// Routes (ep = endpoint name, path = an LwM2M path such as 3/0/1):
+//   GET    /api/clients                        registrations (array)
+//   GET    /api/clients/{ep}                   one registration
+//   GET    /api/clients/{ep}/{path}            Read         ?format=&timeout=
+//   GET    /api/clients/{ep}/{path}/discover   Discover     ?timeout=
+//   PUT    /api/clients/{ep}/{path}            Write        ?format=&timeout=&replace=true|false
+//   PUT    /api/clients/{ep}/{path}/attributes Write-Attributes ?pmin=&pmax=&gt=&lt=&st=...
+//   POST   /api/clients/{ep}/{o}[/{i}]         Create (body: an instance node)
+//   POST   /api/clients/{ep}/{o}/{i}/{r}       Execute (body: the arguments, text)
+//   DELETE /api/clients/{ep}/{path}            Delete
+//   POST   /api/clients/{ep}/{path}/observe    Observe      ?format=&timeout=
+//   DELETE /api/clients/{ep}/{path}/observe    Cancel observation (?active: send a
+//                                              cancelling GET; without it, forget it)
+//   GET    /api/clients/{ep}/composite         Read-Composite ?paths=/3/0/1,/1/0&format=
+//                                              (or nodeformat=) &pathformat=&timeout=
+//   PUT    /api/clients/{ep}/composite         Write-Composite (body {path: node})
+//   POST   /api/clients/{ep}/composite/observe Observe-Composite ?paths=...
+//   DELETE /api/clients/{ep}/composite/observe Cancel it ?paths=...[&active]
+//   GET    /api/objectspecs/{ep}               the object models of the client's objects
+//   GET    /api/event[?ep=...]                 server-sent events: REGISTRATION, UPDATED,
+//                                              DEREGISTRATION, SLEEPING, AWAKE,
+//                                              NOTIFICATION, SEND
+//   GET    /metrics                            Prometheus text 0.0.4
+//
+// Answers: 200 with the Leshan response JSON when the device answered (also
+// for its 4.xx/5.xx: "success":false, "status":"NOT_FOUND"). Errors as JSON
+// {"message": "..."}: 400 bad path / parameter / body, 404 unknown endpoint
+// ("no registered client with endpoint 'x'") or unknown route, 504 when the
+// device did not answer in time (Leshan also answers 504 to a timeout),
+// 500 for a transport failure or a cancelled request.
+//
+// Threads: handlers run on HTTP session strands; device answers and server
+// events arrive on the device_manager's core thread and are handed to the
+// session without blocking.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "sirocco/runtime/device_manager.hpp"
+#include "sirocco/runtime/http_server.hpp"
+#include "sirocco/runtime/metrics.hpp"
+
+namespace sirocco::runtime::rest {
+
+enum class severity : std::uint8_t { debug, info, warn, error };
+/// Log sink: one call per line (thread-safe on the caller's side; called from
+/// HTTP strands and from the core thread).
+using log_fn = std::function<void(severity, std::string)>;
+
+struct options {
+    /// Used when a request has no ?timeout= (Leshan: 5 s).
+    std::chrono::milliseconds default_timeout{5000};
+    /// Largest ?timeout= accepted (seconds beyond it: 400).
+    std::chrono::milliseconds max_timeout{std::chrono::minutes(10)};
+};
+
+/// Adds every route above to `http` (call before http.start()) and sets its
+/// response observer (sirocco_http_requests_total{code} in `m`, a debug log
+/// line per request). Each request the API refuses (4xx) or that fails
+/// (5xx) is logged once at warn with its reason.
+/// Lifetimes: `dm`, `m` and `log`'s captures must outlive every HTTP session
+/// (stop the http::server and let its io_context finish first). Event
+/// streams unsubscribe from `dm` when they close.
+void install(http::server& http, device_manager& dm, metrics& m, log_fn log, options opt = {});
+
+}  // namespace sirocco::runtime::rest
