@@ -79,6 +79,12 @@ struct observe_request {
     std::optional<content_format> format;
 };
 /// Cancels every observation of the registration on exactly this path.
+/// Response: active -> the device's answer to the deregistration (2.05
+/// usually; further matching observations are forgotten passively);
+/// passive -> code 2.02 (deleted) at once, nothing sent; no matching
+/// observation -> code 4.04 (fail none). Each ended observation also gives an
+/// `observation_cancelled` event. A passive cancel does not wait for a
+/// sleeping queue-mode device; an active one does.
 /// `active`: send a GET with Observe 1 (RFC 7641 3.6) rather than forgetting
 /// the token (the device then gets RST on its next notification).
 struct cancel_observation_request {

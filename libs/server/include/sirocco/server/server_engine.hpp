@@ -1,6 +1,8 @@
 // The sans-I/O LwM2M server engine: the Registration interface (Core TS
-// 1.2, 6.2: Register, Update, De-register, lifetime expiry) over one
-// coap::engine in the server role that serves many clients (peers).
+// 1.2, 6.2: Register, Update, De-register, lifetime expiry), device
+// management and information reporting (6.3, 6.4: send() with typed
+// requests, observations, Send) and queue mode (6.5), over one coap::engine
+// per peer (client), so the number of devices is bounded by memory only.
 //
 // Shape (like coap::engine and client::client): the runtime owns sockets and
 // the clock.
@@ -8,9 +10,13 @@
 //                                  opened on first use, datagram framing;
 //                                  open_peer() first to give its address)
 //   on_timer(now)                  when next_deadline() has passed: CoAP
-//                                  retransmissions and registration expiry
+//                                  retransmissions, request timeouts, queue-
+//                                  mode windows, registration expiry
 //   poll_transmit(buf)             datagrams out, until nullopt
 //   poll_event()                   what happened, until nullopt
+//   send(endpoint, request, ...)   a device-management request; one
+//                                  `response` event per handle follows
+// Call poll_transmit() / poll_event() after each of the others.
 //
 // Answers (Core TS 1.2, 6.2 and Table 6.2.1-1 etc.):
 //   POST /rd?ep=..&lt=..&lwm2m=..&b=..&Q   2.01 Created, Location-Path rd/{id}
@@ -18,13 +24,70 @@
 //     4.12 an lwm2m version other than 1.0 / 1.1 / 1.2;
 //     4.15 a Content-Format other than 40 (link format).
 //     An endpoint already registered is replaced: event `replaced` (the old
-//     registration, whose observations must be cancelled), then `registered`.
+//     registration; its observations are cancelled passively here, with
+//     `observation_cancelled` events), then `registered`.
 //   POST /rd/{id}[?lt=..&b=..&Q]  Update, 2.04 Changed; 4.04 unknown id; 4.00 bad params.
+//     The registration moves to the peer the Update came from (NAT
+//     rebinding, server restart) and its stored observations resume there.
 //   DELETE /rd/{id}               2.02 Deleted; 4.04 unknown id.
 //   other methods on /rd...       4.05 Method Not Allowed.
-//   anything else (POST /dp Send, ...): event `request`; answer it with respond().
+//   POST /dp (Send, 6.4.4)        2.04 and event `send` (records decoded with
+//     the registration's models); 4.04 when the peer has no registration,
+//     4.00 without Content-Format or for a payload that does not decode,
+//     4.15 for a format that cannot carry several paths (SenML JSON/CBOR and
+//     LwM2M CBOR can).
+//   anything else: event `request` (its `request` id is the engine's own,
+//     valid for respond() until answered or the peer's engine is released);
+//     the runtime answers it (4.04 normally).
 // Block1 uploads of an object list are reassembled (one per peer at a time,
 // at most 64 KiB: 4.13 beyond).
+//
+// Device management: send() builds the CoAP request under the
+// registration's root path (Read GET + Accept; Write PUT replace / POST
+// partial, payload from codec::encode; Execute POST with the arguments as
+// payload; Create POST /o, response.location from Location-Path; Delete;
+// Discover GET Accept 40, response.links; Write-Attributes PUT with one
+// Uri-Query per '&' part, checked with codec::link::parse_query; Observe GET
+// Observe 0; Read-/Observe-Composite FETCH with the paths in SenML-ETCH CBOR
+// (322, default) or JSON (320) — the formats the sirocco client takes;
+// Write-Composite iPATCH). Responses are decoded with codec::decode into
+// sorted owned records; Block2 responses are reassembled (up to
+// coap.max_body_size). Formats when none is given: Read / Observe send no
+// Accept; Write / Create use TLV for LwM2M 1.0, else the first of SenML
+// CBOR, SenML JSON, LwM2M CBOR, LwM2M JSON, TLV the registration lists with
+// ct=, SenML CBOR when it lists none (composite: only formats that carry
+// several paths). Create with records under /o/65535 lets the device pick the
+// instance id (TLV only). Object models come from the registration's
+// object list `ver=` (falling back to the provider's newest model).
+//
+// Limits and order: each device has one coap::engine with
+// coap::limits::exchanges slots; at most exchanges - 2 of them (6 with the
+// defaults) carry our requests and established observations, the rest is
+// kept for the device's own requests. So a device can hold at most 6
+// observations, fewer while requests are in flight; requests beyond the free
+// slots wait in a per-device FIFO (in order; NSTART 1 also applies on the
+// wire). A request's timeout covers the wait and the exchange: failure::
+// timeout when it was sent or waited for a slot, failure::expired when it
+// waited for a sleeping queue-mode device the whole time; the CoAP exchange
+// is cancelled then. A device's engine is released when idle for
+// EXCHANGE_LIFETIME (no exchanges, observations, dedup entries).
+//
+// Queue mode: a queue-mode registration is awake for cfg.queue_awake_ms
+// after any datagram from its peer (Register, Update, a response, a
+// notification); `awake` when a sleeping one is heard from, `sleeping` when
+// the window passes. After a restart every queue-mode device is asleep until
+// heard from.
+//
+// Observations: a 2.05 with Observe to an Observe request creates an
+// `observation` (id = token in hex) kept in the observation_store and in
+// response.observed; each notification is a `notification` event; an error
+// or non-Observe answer from the device, a failed exchange, a cancel, or the
+// registration going away ends it (`observation_cancelled`, removed from the
+// store). The store survives restarts: a new engine resumes an observation
+// (coap::engine::resume_observation, by token) when its registration's peer
+// is opened with the stored address, or when an Update arrives from a new
+// peer. A resumed composite observation's active cancel carries no FETCH
+// payload (the device may answer 4.00; it is forgotten all the same).
 //
 // Host-side: events carry copies (std::string / vector), valid as long as
 // the caller keeps them. Registrations live in a registration_store the
