@@ -18,6 +18,7 @@
 #include "options.hpp"
 #include "sirocco/runtime/http_server.hpp"
 #include "sirocco/runtime/metrics.hpp"
+#include "sirocco/runtime/rest_api.hpp"
 #include "sirocco/runtime/server_log.hpp"
 #include "sirocco/runtime/server_runner.hpp"
 
@@ -82,21 +83,31 @@ class server_app {
     }
 
   private:
+    static runtime::log_level level_of(runtime::rest::severity s) {
+        switch (s) {
+            case runtime::rest::severity::debug:
+                return runtime::log_level::debug;
+            case runtime::rest::severity::info:
+                return runtime::log_level::info;
+            case runtime::rest::severity::warn:
+                return runtime::log_level::warn;
+            case runtime::rest::severity::error:
+                return runtime::log_level::error;
+        }
+        return runtime::log_level::info;
+    }
+
     /// Starts the HTTP server; returns its URL ("http://0.0.0.0:8080").
     result<std::string> start_http() {
         runtime::http::server_config hc;
         hc.address = opts_.http_address;
         hc.port = opts_.http_port;
         http_ = std::make_unique<runtime::http::server>(http_io_, hc);
-        http_->route(
-            runtime::http::verb::get, "/metrics",
-            [this](const runtime::http::request&, runtime::http::responder r) {
-                r.send(runtime::http::response::text(
-                    200, metrics_.expose(), std::string(runtime::prometheus_content_type)));
-            });
-        http_->on_response([this](const runtime::http::request&, unsigned status) {
-            metrics_.http_request(status);
-        });
+        // The REST API (its routes, /metrics, the HTTP response metrics).
+        runtime::rest::install(*http_, *runner_, metrics_,
+                               [this](runtime::rest::severity sev, std::string line) {
+                                   log_.write(level_of(sev), "http", {{"msg", std::move(line)}});
+                               });
         if (auto ec = http_->start()) {
             static thread_local std::string reason;
             reason = "cannot open the HTTP server on " + opts_.http_address + ":" +

@@ -5,6 +5,7 @@
 usage: sirocco_server_test.py BIN_DIR [case...]   (all cases when none given)
 """
 
+import json
 import os
 import signal
 import sys
@@ -54,6 +55,7 @@ def case_registration(bin_dir):
         cli = env.client("e2e-reg", srv)
         cli.wait_output("registered /rd/")
         line = srv.wait_log("registered", ep="e2e-reg")[0]
+        first_id = cli.stdout().split("registered /rd/")[1].split()[0]
         check("addr=udp://127.0.0.1:" in line, "the log has the client's address: " + line)
         if rest:
             reg = ev.wait("REGISTRATION", lambda d: d.get("endpoint") == "e2e-reg")
@@ -62,7 +64,6 @@ def case_registration(bin_dir):
             check(st == 200 and [c["endpoint"] for c in lst] == ["e2e-reg"], "listed: %r" % lst)
             st, one = srv.get("/api/clients/e2e-reg")
             check(st == 200 and one["endpoint"] == "e2e-reg", "GET /api/clients/e2e-reg: %r" % one)
-        first_id = cli.stdout().split("registered /rd/")[1].split()[0]
 
         # A second Register of the same endpoint (another process, another
         # port) replaces the first.
@@ -71,9 +72,10 @@ def case_registration(bin_dir):
         srv.wait_log("replaced", ep="e2e-reg")
         check(len(srv.log_events("registered", ep="e2e-reg")) == 2, "two registered lines")
         if rest:
-            ev.wait("DEREGISTRATION", lambda d: d.get("registration", d).get("endpoint") ==
-                    "e2e-reg" if isinstance(d, dict) else False)
-            ev.wait("REGISTRATION", lambda d: d.get("endpoint") == "e2e-reg")
+            # As Leshan: the new registration's REGISTRATION event (no
+            # DEREGISTRATION for the replaced one).
+            ev.wait("REGISTRATION", lambda d: d.get("endpoint") == "e2e-reg" and
+                    d.get("registrationId") != first_id)
             st, lst = srv.get("/api/clients")
             check(len(lst) == 1 and lst[0]["registrationId"] != first_id,
                   "one registration, the new one: %r" % lst)
@@ -193,6 +195,227 @@ def case_restart(bin_dir):
         check(not srv2.log_events("registered"), "no Register at the restarted server")
         srv2.wait_log("updated", ep="e2e-restart")
 
+# --- every operation through REST, in every format ------------------------------
+SINGLE_FORMATS = ["TEXT", "CBOR", "TLV", "SENML_JSON", "SENML_CBOR", "LWM2M_CBOR"]
+MULTI_FORMATS = ["TLV", "SENML_JSON", "SENML_CBOR", "LWM2M_CBOR"]
+COMPOSITE_FORMATS = ["SENML_JSON", "SENML_CBOR", "LWM2M_CBOR"]
+
+
+def ok_response(st, body, what, status=None):
+    check(st == 200 and isinstance(body, dict) and body.get("success") is True,
+          "%s: HTTP %s %r" % (what, st, body))
+    if status:
+        check(body.get("status") == status, "%s: status %s, got %r" % (what, status, body))
+    return body
+
+
+def resource_value(node):
+    check(isinstance(node, dict) and node.get("kind") == "singleResource",
+          "a singleResource node: %r" % node)
+    return node.get("value")
+
+
+def instance_values(node):
+    check(isinstance(node, dict) and node.get("kind") == "instance", "an instance node: %r" % node)
+    return {r["id"]: r.get("value", r.get("values")) for r in node.get("resources", [])}
+
+
+def case_rest_operations(bin_dir):
+    with Env(bin_dir, "restops") as env:
+        srv = env.server()
+        check(rest_available(srv), "the REST API answers GET /api/clients")
+        ev = srv.events()
+        ep = "sirocco-demo"
+        cli = env.client(ep, srv)
+        cli.wait_output("registered /rd/")
+        ev.wait("REGISTRATION", lambda d: d.get("endpoint") == ep)
+        base = "/api/clients/" + ep
+
+        # Read: one resource in every single-value format, an instance and an
+        # object in every multi-value format.
+        for f in SINGLE_FORMATS:
+            body = ok_response(*srv.get(base + "/3/0/0?format=" + f), "read /3/0/0 " + f,
+                               "CONTENT")
+            check(resource_value(body["content"]) == "Sirocco", "read /3/0/0 %s: %r" % (f, body))
+            body = ok_response(*srv.get(base + "/3303/0/5700?format=" + f), "read 5700 " + f)
+            float(resource_value(body["content"]))
+        for f in MULTI_FORMATS:
+            body = ok_response(*srv.get(base + "/3/0?format=" + f), "read /3/0 " + f, "CONTENT")
+            vals = instance_values(body["content"])
+            check(vals.get(0) == "Sirocco" and vals.get(1) == "sirocco-client",
+                  "read /3/0 %s: %r" % (f, vals))
+            body = ok_response(*srv.get(base + "/3303?format=" + f), "read /3303 " + f)
+            check(body["content"].get("kind") == "obj", "read /3303 %s: an object: %r" % (f, body))
+        # No format: the device chooses.
+        ok_response(*srv.get(base + "/3/0"), "read /3/0 without format")
+
+        # Write (replace) one resource in every single-value format.
+        for i, f in enumerate(SINGLE_FORMATS):
+            tz = "+0%d:00" % (i + 1)
+            body = ok_response(*srv.http("PUT", base + "/3/0/14?format=" + f,
+                                         {"id": 14, "kind": "singleResource", "type": "STRING",
+                                          "value": tz}), "write /3/0/14 " + f, "CHANGED")
+            got = resource_value(ok_response(*srv.get(base + "/3/0/14?format=TEXT"),
+                                             "read back")["content"])
+            check(got == tz, "write /3/0/14 in %s then read: %r" % (f, got))
+        # Write an instance: partial update (replace=false) and replace, in
+        # every multi-value format.
+        for i, f in enumerate(MULTI_FORMATS):
+            dim = 10 + i
+            node = {"id": 0, "kind": "instance", "resources": [
+                {"id": 5851, "kind": "singleResource", "type": "INTEGER", "value": str(dim)}]}
+            ok_response(*srv.http("PUT", base + "/3311/0?replace=false&format=" + f, node),
+                        "partial write /3311/0 " + f, "CHANGED")
+            vals = instance_values(ok_response(*srv.get(base + "/3311/0"), "read")["content"])
+            check(str(vals.get(5851)) == str(dim), "partial write %s: %r" % (f, vals))
+            node["resources"].append({"id": 5850, "kind": "singleResource", "type": "BOOLEAN",
+                                      "value": i % 2 == 0})
+            ok_response(*srv.http("PUT", base + "/3311/0?replace=true&format=" + f, node),
+                        "replace /3311/0 " + f, "CHANGED")
+            vals = instance_values(ok_response(*srv.get(base + "/3311/0"), "read")["content"])
+            check(vals.get(5850) is (i % 2 == 0), "replace write %s: %r" % (f, vals))
+
+        # Execute.
+        st, body = srv.http("POST", base + "/3/0/4", "")
+        ok_response(st, body, "execute /3/0/4", "CHANGED")
+
+        # Create and Delete in every multi-value format.
+        for f in MULTI_FORMATS:
+            node = {"id": 1, "kind": "instance", "resources": [
+                {"id": 5850, "kind": "singleResource", "type": "BOOLEAN", "value": True},
+                {"id": 5851, "kind": "singleResource", "type": "INTEGER", "value": "7"}]}
+            ok_response(*srv.http("POST", base + "/3311?format=" + f, node), "create " + f,
+                        "CREATED")
+            vals = instance_values(ok_response(*srv.get(base + "/3311/1"), "read")["content"])
+            check(vals.get(5850) is True, "created instance in %s: %r" % (f, vals))
+            ok_response(*srv.http("DELETE", base + "/3311/1"), "delete " + f, "DELETED")
+            st, body = srv.get(base + "/3311/1")
+            check(st == 200 and body.get("success") is False and body.get("status") == "NOT_FOUND",
+                  "deleted instance is gone: %r" % body)
+
+        # Discover and Write-Attributes.
+        body = ok_response(*srv.get(base + "/3/0/discover"), "discover /3/0", "CONTENT")
+        links = json.dumps(body.get("objectLinks"))
+        check("/3/0/0" in links, "discover lists /3/0/0: %r" % body)
+        ok_response(*srv.http("PUT", base + "/3303/0/5700/attributes?pmin=0&pmax=30"),
+                    "write-attributes", "CHANGED")
+        body = ok_response(*srv.get(base + "/3303/0/5700/discover"), "discover 5700")
+        check("pmax" in json.dumps(body.get("objectLinks")), "attributes visible: %r" % body)
+
+        # Observe / notifications / Cancel, in every single-value format.
+        for i, f in enumerate(SINGLE_FORMATS):
+            body = ok_response(*srv.http("POST", base + "/3303/0/5700/observe?format=" + f),
+                               "observe " + f, "CONTENT")
+            value = 30.0 + i + 0.5
+            cli.command("set /3303/0/5700 %s" % value)
+            d = ev.wait("NOTIFICATION", lambda d: d.get("ep") == ep and d.get("res") ==
+                        "/3303/0/5700" and float(d["val"]["value"]) == value, timeout=10)
+            check(d.get("kind") == "single", "single notification: %r" % d)
+            ok_response(*srv.http("DELETE", base + "/3303/0/5700/observe?active"),
+                        "cancel observe " + f)
+        cli.command("set /3303/0/5700 77.5")
+        time.sleep(0.5)
+        check(not [1 for n, d in ev.seen if n == "NOTIFICATION" and isinstance(d, dict) and
+                   d.get("res") == "/3303/0/5700" and "77.5" in json.dumps(d)],
+              "no notification after the cancel")
+        # Observe an instance in a multi-value format.
+        ok_response(*srv.http("POST", base + "/3311/0/observe?format=SENML_CBOR"), "observe inst")
+        cli.command("set /3311/0/5851 42")
+        ev.wait("NOTIFICATION", lambda d: d.get("res") == "/3311/0" and
+                "42" in json.dumps(d.get("val")), timeout=10)
+        ok_response(*srv.http("DELETE", base + "/3311/0/observe"), "cancel passive")
+
+        # Composite read / write / observe, in every composite format.
+        paths = "/3/0/0,/3303/0/5700"
+        for i, f in enumerate(COMPOSITE_FORMATS):
+            body = ok_response(*srv.get(base + "/composite?paths=%s&format=%s" % (paths, f)),
+                               "read-composite " + f, "CONTENT")
+            content = body.get("content", {})
+            check(resource_value(content.get("/3/0/0")) == "Sirocco",
+                  "read-composite %s: %r" % (f, body))
+            tz = "-0%d:00" % (i + 1)
+            ok_response(*srv.http("PUT", base + "/composite?format=" + f, {
+                "/3/0/14": {"id": 14, "kind": "singleResource", "type": "STRING", "value": tz},
+                "/3311/0/5851": {"id": 5851, "kind": "singleResource", "type": "INTEGER",
+                                 "value": str(60 + i)}}), "write-composite " + f, "CHANGED")
+            got = resource_value(ok_response(*srv.get(base + "/3/0/14"), "read")["content"])
+            check(got == tz, "write-composite %s: %r" % (f, got))
+            body = ok_response(*srv.http("POST", base + "/composite/observe?paths=%s&format=%s"
+                                         % (paths, f)), "observe-composite " + f, "CONTENT")
+            value = 50.0 + i + 0.25
+            cli.command("set /3303/0/5700 %s" % value)
+            d = ev.wait("NOTIFICATION", lambda d: d.get("kind") == "composite" and
+                        str(value) in json.dumps(d.get("val")), timeout=10)
+            ok_response(*srv.http("DELETE", base + "/composite/observe?paths=%s&active" % paths),
+                        "cancel observe-composite " + f)
+
+        # Send (client console) -> SEND event.
+        cli.command("send /3303/0/5700 /3/0/0")
+        d = ev.wait("SEND", lambda d: d.get("ep") == ep, timeout=10)
+        check("Sirocco" in json.dumps(d), "SEND carries /3/0/0: %r" % d)
+        cli.wait_output("send done 2.04")
+
+        # Object specs, metrics.
+        st, specs = srv.get("/api/objectspecs/" + ep)
+        check(st == 200 and any(o.get("id") == 3 for o in specs), "objectspecs: %r" % specs)
+        st, text = srv.get("/metrics")
+        check(st == 200, "/metrics")
+        for needle in ("sirocco_registrations 1", 'sirocco_requests_total{operation="read"',
+                       "sirocco_request_duration_seconds_bucket", "sirocco_notifications_total",
+                       "sirocco_sends_total 1"):
+            check(needle in text, "/metrics has %s" % needle)
+        ev.close()
+
+
+# --- bad input on REST ---------------------------------------------------------
+def case_bad_rest(bin_dir):
+    with Env(bin_dir, "badrest") as env:
+        srv = env.server()
+        ep = "e2e-bad"
+        cli = env.client(ep, srv)
+        cli.wait_output("registered /rd/")
+        base = "/api/clients/" + ep
+        bad = [
+            ("GET", "/api/clients/nobody", None, 404, "nobody"),
+            ("GET", "/api/clients/nobody/3/0/0", None, 404, "nobody"),
+            ("GET", "/api/nothing", None, 404, None),
+            ("GET", base + "/3/x/0", None, 400, None),
+            ("GET", base + "/3/0/0?format=NOPE", None, 400, "NOPE"),
+            ("GET", base + "/3/0/0?timeout=abc", None, 400, "timeout"),
+            ("PUT", base + "/3/0/14", {"kind": "singleResource", "id": 14}, 400, "value"),
+            ("PUT", base + "/3/0/14", {"kind": "foo", "id": 14, "value": "x"}, 400, "foo"),
+            ("PUT", base + "/3/0/14", "{not json", 400, None),
+            ("PUT", base + "/composite", ["not", "an", "object"], 400, None),
+        ]
+        answers = {}
+        for method, path, body, status, word in bad:
+            hdr = {"Content-Type": "application/json"} if isinstance(body, str) else None
+            st, ans = srv.http(method, path, body, headers=hdr)
+            check(st == status, "%s %s: HTTP %d, got %d %r" % (method, path, status, st, ans))
+            check(isinstance(ans, dict) and ans.get("message"),
+                  "%s %s: a JSON error with a message: %r" % (method, path, ans))
+            answers[(method, path, json.dumps(body))] = ans["message"][:40]
+            if word:
+                check(word in ans["message"], "%s %s: the message names %r: %r" %
+                      (method, path, word, ans["message"]))
+        # Each refusal logged once (at warn).
+        time.sleep(0.2)
+        for method, path, body, status, word in bad:
+            if path == "/api/nothing":
+                continue  # the router's own 404: logged at debug only (see report)
+            msg = answers[(method, path, json.dumps(body))]
+            lines = [l for l in srv.stderr().splitlines()
+                     if "level=warn" in l and (" %d %s %s:" % (status, method, path)) in l and
+                     msg.replace('"', '\\"') in l]
+            check(len(lines) == 1, "%s %s logged once at warn: %d lines" %
+                  (method, path, len(lines)))
+        # The server goes on.
+        ok_response(*srv.get(base + "/3/0/0"), "a good read after bad requests")
+        # The device's own refusal is an answer, not an HTTP error.
+        st, body = srv.get(base + "/3/0/99")
+        check(st == 200 and body.get("success") is False and body.get("status") == "NOT_FOUND",
+              "read of a missing resource: %r" % body)
+
 
 CASES = {
     "flags": case_flags,
@@ -200,6 +423,8 @@ CASES = {
     "bad_coap": case_bad_coap,
     "expiry": case_expiry,
     "restart": case_restart,
+    "rest_operations": case_rest_operations,
+    "bad_rest": case_bad_rest,
 }
 
 if __name__ == "__main__":
