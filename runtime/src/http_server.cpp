@@ -725,7 +725,7 @@ class session : public std::enable_shared_from_this<session> {
 };
 
 responder::state::~state() {
-    if (done.exchange(true) || !s) return;
+    if (done.exchange(true) || !s || s->closed()) return;
     auto sess = s;
     auto rq = req;
     const bool ka = keep_alive;

@@ -31,11 +31,13 @@ class io_threads {
         for (int i = 0; i < n; ++i)
             threads_.emplace_back([this] { io.run(); });
     }
-    ~io_threads() {
+    ~io_threads() { join(); }
+    /// Stops the io_context and waits for the threads: no handler runs after.
+    void join() {
         guard_.reset();
         io.stop();
         for (auto& t : threads_)
-            t.join();
+            if (t.joinable()) t.join();
     }
     asio::io_context io;
 

@@ -131,7 +131,14 @@ class HttpServer : public ::testing::Test {
         ASSERT_NE(srv_->port(), 0);
     }
     void TearDown() override {
-        if (srv_) srv_->stop();
+        // Stop, let the sessions end, then stop the threads before the
+        // fixture's members (which handlers capture) go away.
+        if (srv_) {
+            srv_->stop();
+            for (int i = 0; i < 300 && srv_->session_count() > 0; ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        t_.join();
     }
     template <class Pred>
     bool wait_for(Pred p, int ms = 3000) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "http_client.hpp"
 #include "sirocco/lwm2m/builtin_models.hpp"
@@ -120,7 +121,12 @@ class RestApi : public ::testing::Test {
         ASSERT_FALSE(srv_.start());
         client_ = std::make_unique<http_client>(srv_.port());
     }
-    void TearDown() override { srv_.stop(); }
+    void TearDown() override {
+        srv_.stop();
+        for (int i = 0; i < 300 && srv_.session_count() > 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        t_.join();
+    }
 
     test::http_result get(const std::string& t) { return client_->get(t); }
     test::http_result put(const std::string& t, std::string body,
