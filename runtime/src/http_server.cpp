@@ -391,13 +391,16 @@ class session : public std::enable_shared_from_this<session> {
             case mode::streaming:
                 stream_close();
                 break;
+            case mode::draining:
+                do_close();
+                break;
             case mode::closed:
                 break;
         }
     }
 
     void deliver(response r, std::shared_ptr<request> req, bool keep_alive) {
-        if (mode_ == mode::closed || mode_ == mode::writing || mode_ == mode::streaming) return;
+        if (mode_ != mode::reading && mode_ != mode::handling) return;
         auto out = std::make_shared<bhttp::response<bhttp::string_body>>();
         out->version(req->version);
         out->result(r.status);
@@ -436,7 +439,7 @@ class session : public std::enable_shared_from_this<session> {
     }
 
   private:
-    enum class mode : std::uint8_t { reading, handling, writing, streaming, closed };
+    enum class mode : std::uint8_t { reading, handling, writing, streaming, draining, closed };
 
     void do_read() {
         if (mode_ == mode::closed) return;
@@ -686,13 +689,36 @@ class session : public std::enable_shared_from_this<session> {
             return;
         }
         if (!out.keep_alive() || stop_requested_ || sh_->stopping.load()) {
+            // Lingering close: the client may still be sending (a body over
+            // the limit); reading it for a while lets the response arrive
+            // instead of a reset.
             error_code ignored;
             stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-            do_close();
+            if (stop_requested_ || sh_->stopping.load()) {
+                do_close();
+                return;
+            }
+            mode_ = mode::draining;
+            drained_ = 0;
+            stream_.expires_after(std::chrono::seconds(2));
+            drain();
             return;
         }
         current_.reset();
         do_read();
+    }
+
+    void drain() {
+        stream_.async_read_some(asio::buffer(scratch_),
+                                [self = shared_from_this()](error_code ec, std::size_t n) {
+                                    if (self->mode_ != mode::draining) return;
+                                    self->drained_ += n;
+                                    if (ec || self->drained_ > 8 * 1024 * 1024) {
+                                        self->do_close();
+                                        return;
+                                    }
+                                    self->drain();
+                                });
     }
 
     void do_close() {
@@ -721,7 +747,8 @@ class session : public std::enable_shared_from_this<session> {
     std::deque<std::string> queue_;
     std::size_t queued_bytes_ = 0;
     bool writing_ = false;
-    std::array<char, 512> scratch_{};
+    std::size_t drained_ = 0;
+    std::array<char, 4096> scratch_{};
 };
 
 responder::state::~state() {

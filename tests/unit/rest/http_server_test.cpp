@@ -231,6 +231,14 @@ TEST_F(HttpServer, BodyOverLimitIs413AndCloses) {
     EXPECT_EQ(c2.request(bhttp::verb::put, "/echo", std::string(64, 'x')).status, 200u);
 }
 
+TEST_F(HttpServer, LargeBodyGets413RatherThanAReset) {
+    start();
+    http_client c(srv_->port());
+    auto r = c.request(bhttp::verb::put, "/echo", std::string(2 * 1024 * 1024, 'x'));
+    EXPECT_EQ(r.status, 413u);
+    EXPECT_TRUE(c.closed_by_peer());
+}
+
 TEST_F(HttpServer, MalformedRequestIs400) {
     start();
     http_client c(srv_->port());
