@@ -867,6 +867,7 @@ request_handle server_engine::send(std::string_view endpoint, dm_request req, ti
                                    time_ms now) {
     if (now > last_now_) last_now_ = now;
     const request_handle h = next_handle_++;
+    ++stats_.requests;
     pending& p = pending_[h];
     p.handle = h;
     p.endpoint = std::string(endpoint);
@@ -1006,6 +1007,7 @@ void server_engine::finish(request_handle h, response r) {
         q.erase(std::remove(q.begin(), q.end(), h), q.end());
         if (q.empty()) waiting_.erase(w);
     }
+    if (r.fail != failure::none) ++stats_.request_failures;
     event ev;
     ev.kind = event_kind::response;
     ev.handle = h;
@@ -1289,6 +1291,7 @@ void server_engine::resume_observations(const registration& reg, std::uint32_t p
         live_[o.id] = std::move(lo);
         xmap_[{peer, x->value()}] = xref{0, o.id};
         ++ps->client_x;
+        ++stats_.observations_resumed;
     }
 }
 

@@ -236,6 +236,7 @@ void restart_resumes(bool sqlite, bool open_address) {
         EXPECT_EQ(b.regs->find_by_endpoint("dev1")->peer, coap::peer_id{999});
     }
     EXPECT_EQ(b.server->observations("dev1").size(), 1u);
+    EXPECT_EQ(b.server->counters().observations_resumed, 1u);
     change(b, d, 23);
     auto notes = b.all(srv::event_kind::notification);
     ASSERT_EQ(notes.size(), 1u);

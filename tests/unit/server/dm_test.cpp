@@ -358,6 +358,8 @@ TEST(server_dm, unknown_endpoint_and_timeout) {
     EXPECT_EQ(t.fail, srv::failure::timeout);
     EXPECT_EQ(b.now, start + 5000);
     EXPECT_EQ(srv::failure_name(t.fail), "timeout");
+    EXPECT_EQ(b.server->counters().requests, 2u);
+    EXPECT_EQ(b.server->counters().request_failures, 2u);
     // Cancelled by the caller.
     const auto h = b.server->send("dev1", srv::read_request{P(3, 0), std::nullopt}, 5000, b.now);
     b.server->cancel(h, b.now);

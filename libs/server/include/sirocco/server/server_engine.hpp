@@ -235,6 +235,9 @@ class server_engine {
         std::uint64_t coap_received = 0, coap_dropped = 0;
         std::uint64_t registrations = 0, updates = 0, deregistrations = 0, expirations = 0;
         std::uint64_t notifications = 0, sends = 0;
+        /// send() calls; responses with fail != none among them; stored
+        /// observations resumed in a peer's engine (restart, address change).
+        std::uint64_t requests = 0, request_failures = 0, observations_resumed = 0;
     };
     const stats& counters() const noexcept { return stats_; }
 
