@@ -188,6 +188,10 @@ server_engine::server_engine(const server_config& cfg, registration_store& store
       models_(models != nullptr ? models : &lwm2m::builtin_provider()) {
     for (const auto& r : store_.list())
         if (!r.address.empty()) unbound_.emplace(r.address, r.endpoint);
+    // Observations whose registration is gone (it went while the server was
+    // down, or the stores disagree) can never be resumed.
+    for (const auto& o : obs_store_->list())
+        if (!store_.find_by_id(o.registration_id)) (void)obs_store_->remove(o.id);
 }
 
 server_engine::peer_state* server_engine::find_peer(std::uint32_t peer) {

@@ -313,3 +313,16 @@ TEST(server_lifecycle, a_hundred_devices_registered_and_readable) {
     auto again = b.call("dev42", srv::read_request{P(3, 0, 0), std::nullopt});
     EXPECT_TRUE(again.ok()) << again.error;
 }
+
+TEST(server_lifecycle, observations_without_registration_are_dropped_at_start) {
+    bench b;
+    srv::observation o;
+    o.id = "0102";
+    o.endpoint = "ghost";
+    o.registration_id = "deadbeef";
+    o.paths = {P(3, 0, 0)};
+    o.token = {1, 2};
+    ASSERT_TRUE(b.obs->add(o).has_value());
+    b.start_server();
+    EXPECT_TRUE(b.obs->list().empty());
+}

@@ -173,7 +173,8 @@ class server_engine {
     /// in memory.
     server_engine(const server_config& cfg, registration_store& store);
     /// `store`, `observations` and `models` are borrowed and must outlive the
-    /// engine. `models`: the object models to encode and decode with, looked
+    /// engine. Stored observations whose registration is not in `store`
+    /// are removed. `models`: the object models to encode and decode with, looked
     /// up per registration by the object's `ver=` (nullptr: the built-in
     /// models). At construction the stored observations are resumed: their
     /// notifications are recognised by token once the peer of their
