@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <ostream>
 #include <memory>
 #include <string>
 
@@ -63,6 +64,10 @@ struct store_param {
     const char* name;
     std::function<std::unique_ptr<srv::observation_store>(const fs::path&)> make;
 };
+
+void PrintTo(const store_param& p, std::ostream* os) {
+    *os << p.name;
+}
 
 class obs_store : public ::testing::TestWithParam<store_param> {
   protected:
