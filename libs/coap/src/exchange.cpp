@@ -451,6 +451,11 @@ void engine::handle_response(peer_slot& p, exchange_slot& x, const message& m,
         e.body = bytes_view(x.reassembly.data(), m.payload.size());
     }
 
+    if (x.observe && x.have_seq && m.code.cls() == 2 && !e.observe) {
+        // A block-wise first notification: Observe came with block 0.
+        e.observe = x.last_seq;
+        e.observe_seq = x.last_seq;
+    }
     e.kind = event_kind::response;
     (void)push_event(e);
     if (x.observe && x.have_seq && m.code.cls() == 2) {

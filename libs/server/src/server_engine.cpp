@@ -1011,6 +1011,22 @@ void server_engine::finish(request_handle h, response r) {
         q.erase(std::remove(q.begin(), q.end(), h), q.end());
         if (q.empty()) waiting_.erase(w);
     }
+    if (!p.notify_obs.empty()) {
+        // The rest of a block-wise notification (RFC 7959 2.6), fetched
+        // anew: reported as the notification.
+        auto o = obs_store_->find(p.notify_obs);
+        if (o) {
+            event ev;
+            ev.kind = event_kind::notification;
+            ev.endpoint = std::move(p.endpoint);
+            ev.obs = std::move(*o);
+            ev.result = std::move(r);
+            ev.result.observed.reset();
+            events_.push_back(std::move(ev));
+        }
+        pending_.erase(it);
+        return;
+    }
     if (r.fail != failure::none) ++stats_.request_failures;
     event ev;
     ev.kind = event_kind::response;
@@ -1152,6 +1168,29 @@ void server_engine::on_observation_event(const std::string& id, const coap::even
     if (e.kind == coap::event_kind::notification) {
         ++stats_.notifications;
         const auto reg = store_.find_by_endpoint(lo.o.endpoint);
+        if (e.block2 && e.block2->more && reg) {
+            // Only the first block came (RFC 7959 2.6): read the whole
+            // representation with a plain GET / FETCH (Block2 reassembled).
+            const request_handle h = next_handle_++;
+            pending& p = pending_[h];
+            p.handle = h;
+            p.endpoint = lo.o.endpoint;
+            p.notify_obs = id;
+            if (lo.o.composite)
+                p.req = read_composite_request{lo.o.paths, lo.o.format, std::nullopt};
+            else
+                p.req =
+                    read_request{lo.o.paths.empty() ? lwm2m::path() : lo.o.paths[0], lo.o.format};
+            p.deadline = now + cfg_.coap.exchange_lifetime_ms;
+            if (!build(p, *reg)) {
+                pending_.erase(h);
+                return;
+            }
+            timeouts_.insert({p.deadline, h});
+            waiting_[p.endpoint].push_back(h);
+            dispatch(lo.o.endpoint, now);
+            return;
+        }
         event ev;
         ev.kind = event_kind::notification;
         ev.endpoint = lo.o.endpoint;

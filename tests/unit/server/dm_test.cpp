@@ -96,6 +96,27 @@ TEST(server_dm, large_read_is_reassembled_from_block2) {
     EXPECT_GT(links.links.size(), 16u);
 }
 
+TEST(server_dm, block_wise_notification_is_read_whole) {
+    dm_bench b(sirocco::client::lwm2m_version::v1_1, 16);
+    auto r = b.call("dev1", srv::observe_request{P(3303, 0), content_format::senml_json});
+    ASSERT_TRUE(r.ok()) << r.error << " " << code_of(r);
+    ASSERT_TRUE(r.observed.has_value());
+    EXPECT_DOUBLE_EQ(value_at(r, P(3303, 0, 5700)), 20.5);
+    b.run_until(b.now + 2000);
+    ASSERT_TRUE(b.d->temp.set_value(0, 5700, lw::value::of_float(26.5)).has_value());
+    b.d->cl->changed(P(3303, 0, 5700), b.now);
+    b.run_until(b.now + 5000);
+    auto notes = b.all(srv::event_kind::notification);
+    ASSERT_GE(notes.size(), 1u);
+    const auto& n = notes.back();
+    EXPECT_EQ(n.obs->id, r.observed->id);
+    EXPECT_TRUE(n.result.ok()) << n.result.error;
+    EXPECT_DOUBLE_EQ(value_at(n.result, P(3303, 0, 5700)), 26.5);
+    EXPECT_NE(srv::test::find(n.result.records, P(3303, 0, 5701)), nullptr);
+    // The internal read is not a response of its own.
+    EXPECT_EQ(b.count(srv::event_kind::response), 1u);
+}
+
 TEST(server_dm, write_replace_and_partial_in_every_format) {
     dm_bench b;
     int i = 0;

@@ -73,7 +73,8 @@ enum class event_kind : std::uint8_t {
     /// Client: the final response. `exchange`, `msg` (the last message),
     /// `body`: the whole reassembled body when a response_buffer was lent,
     /// else the payload of the last message. For an observe request whose
-    /// response carries Observe the exchange stays open for notifications.
+    /// response carries Observe the exchange stays open for notifications;
+    /// `observe` is then set (also when only block 0 carried it).
     response,
     /// Client: one Block2 block of a response arrived (`body`, `offset`,
     /// `total` when Size2 was given). Sent before the next block is asked for.

@@ -272,6 +272,7 @@ class server_engine {
         std::vector<std::uint8_t> body;         ///< payload (borrowed by the exchange)
         std::vector<std::uint8_t> rbuf;         ///< Block2 reassembly
         lwm2m::path base;                       ///< decode base of the response
+        std::string notify_obs;  ///< fetches the rest of this observation's notification
     };
     /// What one of our CoAP exchanges belongs to: a pending request
     /// (handle != 0) or an established observation (obs_id).
