@@ -417,6 +417,78 @@ def case_bad_rest(bin_dir):
               "read of a missing resource: %r" % body)
 
 
+# --- the curl commands of the documentation, as written ------------------------
+def doc_curl_commands(path):
+    """Lines starting with 'curl ' inside ``` blocks of a markdown file."""
+    out, inside = [], False
+    with open(path) as f:
+        for line in f:
+            if line.startswith("```"):
+                inside = not inside
+                continue
+            if inside and line.startswith("curl "):
+                out.append(line.split("  #")[0].strip())
+    return out
+
+
+def case_docs_curl(bin_dir):
+    import shutil
+    check(shutil.which("curl") is not None, "curl is installed")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    cmds = [("docs/rest-api.md", c) for c in
+            doc_curl_commands(os.path.join(root, "docs", "rest-api.md"))]
+    cmds += [("README.md", c) for c in doc_curl_commands(os.path.join(root, "README.md"))]
+    check(len(cmds) >= 20, "found the curl commands of docs/rest-api.md: %d" % len(cmds))
+    with Env(bin_dir, "docs") as env:
+        srv = env.server()
+        cli = env.client("sirocco-demo", srv)
+        cli.wait_output("registered /rd/")
+        failures = []
+        for where, cmd in cmds:
+            try:
+                run_doc_command(srv, where, cmd)
+            except TestFailure as e:
+                failures.append(str(e))
+        check(not failures, "%d of %d documented commands failed:\n  %s" %
+              (len(failures), len(cmds), "\n  ".join(failures)))
+
+
+def run_doc_command(srv, where, cmd):
+    import subprocess
+    # The documents use localhost:8080; the test server has its own port.
+    run_cmd = cmd.replace("localhost:8080", "127.0.0.1:%d" % srv.http_port)
+    streaming = " -N" in cmd
+    try:
+        r = subprocess.run(["bash", "-c", run_cmd], capture_output=True, text=True,
+                           timeout=3 if streaming else 20)
+        out, rc = r.stdout, r.returncode
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) \
+            else (e.stdout or "")
+        rc = 0 if streaming else -1
+    if streaming:
+        check(rc in (0, 28), "%s: %s: exit %d" % (where, cmd, rc))
+        return
+    check(rc == 0, "%s: %s: curl exit %d" % (where, cmd, rc))
+    if "%{http_code}" in cmd:  # the documented error examples
+        body, _, code = out.strip().rpartition(" ")
+        check(code.startswith("4"), "%s: %s: a 4xx, got %r" % (where, cmd, out))
+        check(json.loads(body).get("message"), "%s: %s: JSON error" % (where, cmd))
+        return
+    if "/metrics" in cmd:
+        check("sirocco_registrations" in out, "%s: %s: %r" % (where, cmd, out[:200]))
+        return
+    try:
+        body = json.loads(out)
+    except ValueError:
+        raise TestFailure("%s: %s: not JSON: %r" % (where, cmd, out[:300]))
+    check(not (isinstance(body, dict) and "message" in body and "success" not in body),
+          "%s: %s: an HTTP error: %r" % (where, cmd, body))
+    if isinstance(body, dict) and "success" in body:
+        check(body["success"] is True, "%s: %s: the device refused: %r" %
+              (where, cmd, body))
+
+
 CASES = {
     "flags": case_flags,
     "registration": case_registration,
@@ -425,6 +497,7 @@ CASES = {
     "restart": case_restart,
     "rest_operations": case_rest_operations,
     "bad_rest": case_bad_rest,
+    "docs_curl": case_docs_curl,
 }
 
 if __name__ == "__main__":
