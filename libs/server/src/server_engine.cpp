@@ -741,11 +741,11 @@ result<void> server_engine::build(pending& p, const registration& reg) {
         if (fi == nullptr || fi->paths_only)
             return unexpected(errc::unsupported, "not a content format for values");
         auto v = views(recs);
-        p.body.assign(cfg_.coap.max_body_size, 0);
+        encode_buf_.resize(cfg_.coap.max_body_size);
         codec::encode_context ec{base, &models};
-        auto n = codec::encode(f, ec, v, p.body);
+        auto n = codec::encode(f, ec, v, encode_buf_);
         if (!n) return unexpected(n.error());
-        p.body.resize(*n);
+        p.body.assign(encode_buf_.begin(), encode_buf_.begin() + static_cast<std::ptrdiff_t>(*n));
         SIROCCO_TRY(b.add_uint(coap::opt::content_format, static_cast<std::uint16_t>(f)));
         return {};
     };
@@ -755,10 +755,10 @@ result<void> server_engine::build(pending& p, const registration& reg) {
         if (f != content_format::senml_etch_cbor && f != content_format::senml_etch_json)
             return unexpected(errc::unsupported,
                               "composite paths are sent as SenML-ETCH (320 or 322)");
-        p.body.assign(cfg_.coap.max_body_size, 0);
-        auto n = codec::encode_paths(f, paths, p.body);
+        encode_buf_.resize(cfg_.coap.max_body_size);
+        auto n = codec::encode_paths(f, paths, encode_buf_);
         if (!n) return unexpected(n.error());
-        p.body.resize(*n);
+        p.body.assign(encode_buf_.begin(), encode_buf_.begin() + static_cast<std::ptrdiff_t>(*n));
         SIROCCO_TRY(b.add_uint(coap::opt::content_format, static_cast<std::uint16_t>(f)));
         return {};
     };
@@ -957,9 +957,17 @@ void server_engine::dispatch(std::string endpoint, time_ms now) {
         }
         if (ps->client_x >= max_client_exchanges) return;
         coap::engine& eng = engine_of(peer, *ps, now);
-        p.rbuf.assign(cfg_.coap.max_body_size, 0);
+        // Only answers with content can be large (Block2): a reassembly
+        // buffer of coap.max_body_size for those, none for the others.
         coap::request_options opts;
-        opts.response_buffer = p.rbuf;
+        if (std::holds_alternative<read_request>(p.req) ||
+            std::holds_alternative<observe_request>(p.req) ||
+            std::holds_alternative<discover_request>(p.req) ||
+            std::holds_alternative<read_composite_request>(p.req) ||
+            std::holds_alternative<observe_composite_request>(p.req)) {
+            p.rbuf.assign(cfg_.coap.max_body_size, 0);
+            opts.response_buffer = p.rbuf;
+        }
         auto x = eng.send_request(peer_id{peer}, p.msg, p.body, now, opts);
         if (!x) {
             if (x.error().code == errc::capacity_exceeded && ps->client_x > 0) return;

@@ -348,6 +348,7 @@ class server_engine {
     std::set<std::pair<time_ms, std::string>> sleep_at_;
     std::map<std::uint32_t, passthrough> passthrough_;
     std::uint32_t next_passthrough_ = 1;
+    std::vector<std::uint8_t> encode_buf_;  ///< codec output, copied to each request's body
     request_handle next_handle_ = 1;
     time_ms last_now_ = 0;
     stats stats_;
