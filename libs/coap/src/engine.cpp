@@ -453,8 +453,10 @@ void engine::handle_message(peer_slot& p, const message& m, time_ms now) noexcep
         c.kind = ctl_kind::empty_ack;
         (void)queue_control(c);
     }
-    // The separate response also acknowledges our CON if its ACK was lost.
-    x->awaiting_ack = false;
+    // The separate response also acknowledges our CON if its ACK was lost;
+    // a notification crossing our deregistration (RFC 7641 3.6) does not.
+    if (x->state != c_state::deregistering || first_option(m, opt::observe) == nullptr)
+        x->awaiting_ack = false;
     handle_response(p, *x, m, now);
 }
 

@@ -68,6 +68,33 @@ TEST(CoapEngineResume, ANewEngineAcceptsNotificationsOfAResumedObservation) {
     EXPECT_EQ(uri, "/temp");
 }
 
+TEST(CoapEngineResume, NotificationCrossingTheDeregistrationKeepsItsAckPending) {
+    duo d;
+    std::optional<observation_id> obs;
+    d.b.on_request = [&](node& n, const event& e) {
+        auto r = n.eng.respond(e.request, make_response(codes::content), as_bytes("v"), d.now);
+        ASSERT_TRUE(r.has_value());
+        if (*r) obs = *r;
+    };
+    auto x = d.a.eng.send_request(peer_id(2), make_observe("/temp"), {}, 0);
+    ASSERT_TRUE(x.has_value());
+    d.pump();
+    ASSERT_TRUE(obs.has_value());
+    // b notifies (NON) and a deregisters before that notification arrives.
+    ASSERT_TRUE(d.b.eng.notify(*obs, make_response(codes::content), as_bytes("n1"), d.now,
+                               notify_type::non));
+    auto note = poll_bytes(d.b.eng);
+    ASSERT_FALSE(note.empty());
+    ASSERT_TRUE(d.a.eng.cancel(*x, d.now, true).has_value());
+    ASSERT_TRUE(d.a.eng.on_receive(peer_id(2), note, d.now).has_value());
+    d.a.drain();
+    d.pump();  // the GET Observe 1 and its piggybacked answer
+    auto rs = d.a.take(event_kind::response);
+    ASSERT_EQ(rs.size(), 2u) << "the establishment and the deregistration";
+    EXPECT_EQ(rs[1].exchange, *x);
+    EXPECT_EQ(d.a.count(event_kind::timeout), 0u);
+}
+
 TEST(CoapEngineResume, UnknownTokenStillGetsReset) {
     duo d;
     counter_rng rng2{7};

@@ -275,6 +275,42 @@ TEST(server_dm, observe_notifications_and_cancel) {
               "4.04");
 }
 
+TEST(server_dm, active_cancel_answered_while_a_notification_crosses_it) {
+    // The device's notification is on its way (NON, or CON) when the server
+    // sends GET Observe 1; the device's answer must still end the request.
+    for (int con = 0; con < 2; ++con) {
+        for (int server_first = 0; server_first < 2; ++server_first) {
+            SCOPED_TRACE(con * 10 + server_first);
+            bench b;
+            b.start_server();
+            auto& d = b.add("dev1");
+            if (con) d.ccfg.coap.notify_con_every = 1;
+            d.cl.emplace(d.ccfg, d.dm);
+            b.start(d);
+            auto r = b.call("dev1", srv::observe_request{P(3303, 0, 5700), content_format::cbor});
+            ASSERT_TRUE(r.observed.has_value());
+            b.run_until(b.now + 2000);
+            ASSERT_TRUE(d.temp.set_value(0, 5700, lw::value::of_float(33)).has_value());
+            d.cl->changed(P(3303, 0, 5700), b.now);
+            d.cl->on_timer(b.now);
+            const auto h = b.server->send(
+                "dev1", srv::cancel_observation_request{P(3303, 0, 5700), true}, 5000, b.now);
+            if (server_first) {
+                std::vector<std::uint8_t> buf(coap::limits::max_pdu);
+                while (auto t = b.server->poll_transmit(buf))
+                    (void)d.cl->on_receive(srv::test::node::server_at_client, {buf.data(), t->size},
+                                           b.now);
+            }
+            b.run_until(b.now + 6000);
+            bool ok = false;
+            for (const auto& e : b.events)
+                if (e.kind == srv::event_kind::response && e.handle == h) ok = e.result.ok();
+            EXPECT_TRUE(ok);
+            EXPECT_TRUE(b.obs->list().empty());
+        }
+    }
+}
+
 TEST(server_dm, passive_cancel_forgets_the_token) {
     dm_bench b;
     auto r = b.call("dev1", srv::observe_request{P(3303, 0, 5700), std::nullopt});
