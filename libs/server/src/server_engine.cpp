@@ -148,6 +148,27 @@ bool matches(const observation& o, const dm_request& r) {
     return false;
 }
 
+/// The format of a 2.05 payload that came without Content-Format (some 1.0
+/// devices, e.g. lwm2m-node-lib): the Accept asked for, else text/plain for a
+/// single resource (the LwM2M 1.0 default); none for anything else.
+std::optional<content_format> assumed_format(const dm_request& r, const lwm2m::path& base) {
+    std::optional<content_format> accept;
+    bool composite = false;
+    if (const auto* q = std::get_if<read_request>(&r)) accept = q->format;
+    if (const auto* q = std::get_if<observe_request>(&r)) accept = q->format;
+    if (const auto* q = std::get_if<read_composite_request>(&r)) {
+        accept = q->format;
+        composite = true;
+    }
+    if (const auto* q = std::get_if<observe_composite_request>(&r)) {
+        accept = q->format;
+        composite = true;
+    }
+    if (accept) return accept;
+    if (!composite && base.depth() >= 3) return content_format::text;
+    return std::nullopt;
+}
+
 /// The CoAP request (code and options) resuming an observation after a
 /// restart: what the original request carried, for the deregistration.
 result<void> observation_request(coap::message& m, coap::message_builder& b, const observation& o,
@@ -1084,6 +1105,7 @@ response server_engine::decode_response(const pending& p, const registration* re
                        std::holds_alternative<read_composite_request>(p.req) ||
                        std::holds_alternative<observe_composite_request>(p.req);
     if (!reads || e.body.empty()) return r;
+    if (!r.format) r.format = assumed_format(p.req, p.base);
     if (!r.format) {
         r.fail = failure::unsupported;
         r.error = "content without a Content-Format";
@@ -1208,6 +1230,12 @@ void server_engine::on_observation_event(const std::string& id, const coap::even
         if (auto cf = coap::content_format(e.msg); cf && *cf <= 0xFFFF)
             r.format = static_cast<content_format>(*cf);
         if (!e.body.empty()) {
+            if (!r.format) {
+                if (lo.o.format)
+                    r.format = lo.o.format;
+                else if (!lo.o.composite && lo.o.paths.size() == 1 && lo.o.paths[0].depth() >= 3)
+                    r.format = content_format::text;
+            }
             if (!r.format) {
                 r.fail = failure::unsupported;
                 r.error = "notification without a Content-Format";

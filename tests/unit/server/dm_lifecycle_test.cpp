@@ -326,3 +326,75 @@ TEST(server_lifecycle, observations_without_registration_are_dropped_at_start) {
     b.start_server();
     EXPECT_TRUE(b.obs->list().empty());
 }
+
+TEST(server_lifecycle, content_without_content_format_uses_the_accept_or_text) {
+    // A device that answers 2.05 without Content-Format (lwm2m-node-lib).
+    bench b;
+    b.start_server();
+    sirocco::client::test::zero_rng rrng;
+    coap::config rcfg;
+    rcfg.rng = &sirocco::client::test::zero_rng::next;
+    rcfg.rng_ctx = &rrng;
+    coap::engine dev(rcfg);
+    const coap::peer_id server{1}, device{50};
+    ASSERT_TRUE(dev.open_peer(server, coap::framing::datagram, b.now).has_value());
+    std::vector<std::uint8_t> buf(coap::limits::max_pdu);
+    std::string answer;
+    auto pump = [&] {
+        for (int i = 0; i < 100; ++i) {
+            bool any = false;
+            while (auto t = dev.poll_transmit(buf)) {
+                any = true;
+                ASSERT_TRUE(b.server->on_receive(device, {buf.data(), t->size}, b.now).has_value());
+            }
+            b.drain();
+            while (auto t = b.server->poll_transmit(buf)) {
+                any = true;
+                ASSERT_TRUE(dev.on_receive(server, {buf.data(), t->size}, b.now).has_value());
+            }
+            while (auto e = dev.poll_event()) {
+                if (e->kind != coap::event_kind::request) continue;
+                coap::message m;
+                m.code = coap::codes::content;
+                ASSERT_TRUE(dev.respond(e->request, m, sirocco::as_bytes(answer), b.now));
+                any = true;
+            }
+            if (!any) return;
+        }
+    };
+    coap::message reg;
+    reg.code = coap::codes::post;
+    std::array<std::uint8_t, 64> st{};
+    coap::message_builder mb(reg, st);
+    ASSERT_TRUE(mb.add_uri_path("rd").has_value());
+    ASSERT_TRUE(mb.add_string(coap::opt::uri_query, "ep=node1").has_value());
+    const std::string list = "</3/0>";
+    ASSERT_TRUE(dev.send_request(server, reg, sirocco::as_bytes(list), b.now).has_value());
+    pump();
+    ASSERT_TRUE(b.regs->find_by_endpoint("node1").has_value());
+
+    answer = "42";
+    auto h =
+        b.server->send("node1", srv::read_request{P(3, 0, 9), content_format::text}, 5000, b.now);
+    pump();
+    auto h2 = b.server->send("node1", srv::read_request{P(3, 0, 9), std::nullopt}, 5000, b.now);
+    pump();
+    answer = "x";
+    auto h3 = b.server->send("node1", srv::read_request{P(3, 0), std::nullopt}, 5000, b.now);
+    pump();
+    int seen = 0;
+    for (const auto& e : b.all(srv::event_kind::response)) {
+        if (e.handle == h || e.handle == h2) {
+            ++seen;
+            ASSERT_TRUE(e.result.ok()) << e.result.error;
+            EXPECT_EQ(e.result.format, content_format::text);
+            ASSERT_EQ(e.result.records.size(), 1u);
+            EXPECT_EQ(*e.result.records[0].value.view().as_integer(), 42);
+        }
+        if (e.handle == h3) {
+            ++seen;
+            EXPECT_EQ(e.result.fail, srv::failure::unsupported);
+        }
+    }
+    EXPECT_EQ(seen, 3);
+}
