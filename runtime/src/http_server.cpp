@@ -312,10 +312,10 @@ struct server::shared {
     mutable std::mutex m;
     std::vector<std::weak_ptr<session>> sessions;
 
-    void notify(const request& req, unsigned status) {
+    void notify(const request& req, unsigned status, std::string_view body) {
         if (!observer) return;
         try {
-            observer(req, status);
+            observer(req, status, body);
         } catch (...) {
         }
     }
@@ -435,7 +435,7 @@ class session : public std::enable_shared_from_this<session> {
         const bool was_streaming = mode_ == mode::streaming;
         do_close();
         if (sse_) sse_->finish();
-        if (was_streaming && current_) sh_->notify(*current_, 200);
+        if (was_streaming && current_) sh_->notify(*current_, 200, {});
     }
 
   private:
@@ -683,7 +683,7 @@ class session : public std::enable_shared_from_this<session> {
 
     void on_write(error_code ec, const bhttp::response<bhttp::string_body>& out,
                   const request& req) {
-        sh_->notify(req, out.result_int());
+        sh_->notify(req, out.result_int(), out.body());
         if (ec) {
             do_close();
             return;

@@ -36,11 +36,19 @@ std::string describe(const http::request& req) {
     return req.method_name + " " + req.target;
 }
 
-void refuse(const ctx_ptr& c, const http::request& req, const http::responder& r, unsigned status,
+// Error answers are logged once, by the response observer (install()).
+void refuse(const ctx_ptr&, const http::request&, const http::responder& r, unsigned status,
             const std::string& message) {
-    c->write_log(severity::warn,
-                 "rest: " + std::to_string(status) + " " + describe(req) + ": " + message);
     r.send(http::response::error(status, message));
+}
+
+// The "message" of a JSON error body (or the body itself, shortened).
+std::string error_message(std::string_view body) {
+    auto p = leshan::parse_json(body);
+    if (p.ok() && p.value->is_object() && p.value->contains("message") &&
+        (*p.value)["message"].is_string())
+        return (*p.value)["message"].get<std::string>();
+    return std::string(body.substr(0, 200));
 }
 
 void send_json(const http::responder& r, const json& j, unsigned status = 200) {
@@ -241,14 +249,13 @@ struct reply_shape {
     std::vector<lwm2m::path> paths;
 };
 
-void submit(const ctx_ptr& c, const http::request& req, const http::responder& r,
+void submit(const ctx_ptr& c, const http::request& /*req*/, const http::responder& r,
             const server::registration& reg, server::dm_request dreq,
             std::chrono::milliseconds timeout, reply_shape shape) {
     auto reg_copy = std::make_shared<server::registration>(reg);
-    auto what = std::make_shared<std::string>(describe(req));
     const std::string op = operation(dreq);
     c->dm.submit(reg.endpoint, std::move(dreq), timeout,
-                 [c, r, reg_copy, what, shape = std::move(shape), op](server::response res) {
+                 [c, r, reg_copy, shape = std::move(shape), op](server::response res) {
                      const leshan::model_lookup models(&c->dm.models(), &reg_copy->objects);
                      unsigned status = 0;
                      std::string message;
@@ -287,8 +294,6 @@ void submit(const ctx_ptr& c, const http::request& req, const http::responder& r
                              message = "request cancelled: " + (res.error.empty() ? op : res.error);
                              break;
                      }
-                     c->write_log(severity::warn,
-                                  "rest: " + std::to_string(status) + " " + *what + ": " + message);
                      r.send(http::response::error(status, message));
                  });
 }
@@ -469,10 +474,18 @@ void delete_path(const ctx_ptr& c, const http::request& req, const http::respond
 void install(http::server& http, device_manager& dm, metrics& m, log_fn log, options opt) {
     auto c = std::make_shared<const context>(context{dm, m, std::move(log), opt});
 
-    http.on_response([c](const http::request& req, unsigned status) {
+    // Every answer is counted; every error answer (the API's, the device
+    // failures and the router's own 404/405/413/400) is logged once here.
+    http.on_response([c](const http::request& req, unsigned status, std::string_view body) {
         c->m.http_request(status);
-        c->write_log(severity::debug, "rest: " + std::to_string(status) + " " + describe(req) +
-                                          " from " + req.remote);
+        if (status >= 400) {
+            c->write_log(status == 500 ? severity::error : severity::warn,
+                         "rest: " + std::to_string(status) + " " + describe(req) + ": " +
+                             error_message(body));
+        } else {
+            c->write_log(severity::debug, "rest: " + std::to_string(status) + " " + describe(req) +
+                                              " from " + req.remote);
+        }
     });
 
     http.route(http::verb::get, "/api/clients", [c](const http::request&, http::responder r) {

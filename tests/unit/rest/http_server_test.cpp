@@ -120,7 +120,7 @@ class HttpServer : public ::testing::Test {
                          cv_.notify_all();
                          return std::nullopt;
                      });
-        srv_->on_response([this](const http::request&, unsigned status) {
+        srv_->on_response([this](const http::request&, unsigned status, std::string_view) {
             {
                 std::lock_guard lock(m_);
                 statuses_.push_back(status);

@@ -149,6 +149,17 @@ class RestApi : public ::testing::Test {
             n += s == rest::severity::warn;
         return n;
     }
+    // The log line is written after the response: wait for it.
+    std::size_t warns_after(std::size_t expected) {
+        for (int i = 0; i < 200 && warn_count() < expected; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        return warn_count();
+    }
+    std::string last_log() {
+        std::lock_guard lock(log_m_);
+        return logs_.empty() ? std::string() : logs_.back().second;
+    }
 
     io_threads t_{2};
     fake_dm dm_;
@@ -213,7 +224,7 @@ TEST_F(RestApi, ReadErrors) {
     EXPECT_EQ(message(r), "timeout 'abc' is not a number of seconds (1 or more)");
     r = get(base + "/3/0/0?timeout=100000");
     EXPECT_EQ(r.status, 400u);
-    EXPECT_EQ(warn_count(), 4u);  // each refused request logged once
+    EXPECT_EQ(warns_after(4), 4u);  // each refused request logged once
     EXPECT_TRUE(dm_.submitted.empty());
 }
 
@@ -462,6 +473,8 @@ TEST_F(RestApi, UnknownRoutes) {
     auto r = get("/api/nothing");
     EXPECT_EQ(r.status, 404u);
     EXPECT_EQ(message(r), "no route for GET /api/nothing");
+    EXPECT_EQ(warns_after(1), 1u);  // the router's own answers are logged too
+    EXPECT_EQ(last_log(), "rest: 404 GET /api/nothing: no route for GET /api/nothing");
     r = del(base);
     EXPECT_EQ(r.status, 405u);
 }

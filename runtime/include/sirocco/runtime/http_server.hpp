@@ -159,9 +159,13 @@ using handler = std::function<void(const request& req, responder r)>;
 /// refuse (e.g. 400), in which case the stream never starts.
 using stream_handler =
     std::function<std::optional<response>(const request& req, const event_stream& s)>;
-/// Called after each response is written (or the stream ended): status,
-/// method and path, on the session's strand (metrics, access logs).
-using response_observer = std::function<void(const request& req, unsigned status)>;
+/// Called once per request after its response is written (or its event
+/// stream ended, status 200 and empty body), on the session's strand:
+/// metrics, access and error logs. `body` is the response body (the JSON
+/// error for 4xx/5xx), valid during the call. Also called for the answers the
+/// server gives by itself (404, 405, 413, 400).
+using response_observer =
+    std::function<void(const request& req, unsigned status, std::string_view body)>;
 
 struct server_config {
     std::string address = "127.0.0.1";

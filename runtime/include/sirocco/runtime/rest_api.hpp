@@ -64,9 +64,10 @@ struct options {
 };
 
 /// Adds every route above to `http` (call before http.start()) and sets its
-/// response observer (sirocco_http_requests_total{code} in `m`, a debug log
-/// line per request). Each request the API refuses (4xx) or that fails
-/// (5xx) is logged once at warn with its reason.
+/// response observer: sirocco_http_requests_total{code} in `m`, and one log
+/// line per request: debug for successes, warn for every error answer (4xx,
+/// 504; the API's own and the HTTP server's 404/405/413/400) with the
+/// reason from its JSON body, error for 500.
 /// Lifetimes: `dm`, `m` and `log`'s captures must outlive every HTTP session
 /// (stop the http::server and let its io_context finish first). Event
 /// streams unsubscribe from `dm` when they close.
