@@ -13,3 +13,10 @@ if(Python3_Interpreter_FOUND AND TARGET sirocco-server AND TARGET sirocco-client
 else()
   message(WARNING "python3 not found: the sirocco-server e2e tests are not registered")
 endif()
+
+# server_runner through the device_manager facade, from several threads,
+# with a sim_device over UDP; the logger, the clock, a SQLite restart.
+sirocco_test(NAME test_sirocco_server_runner
+             SOURCES ${CMAKE_CURRENT_LIST_DIR}/sirocco_server_runner_test.cpp
+             DEPS sirocco::runtime sirocco::lwm2m_host
+             LABELS e2e)
