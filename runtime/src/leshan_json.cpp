@@ -713,7 +713,7 @@ parsed<json> parse_json(std::string_view text) {
         parsed<json> p;
         p.value = json::parse(text.begin(), text.end());
         return p;
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, out_of_range (1e999), ...
         std::string what = e.what();
         if (const auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
         return parsed<json>::fail("body is not valid JSON: " + what);

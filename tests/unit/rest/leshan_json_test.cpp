@@ -238,6 +238,9 @@ TEST_F(LeshanJson, ParseJsonText) {
     EXPECT_FALSE(p.ok());
     EXPECT_EQ(p.error.rfind("body is not valid JSON: ", 0), 0u) << p.error;
     EXPECT_EQ(parse_json(std::string(100, '[')).error, "body is not valid JSON: nested too deep");
+    // A number out of double's range is an error, not an exception (found by fuzzing).
+    EXPECT_FALSE(parse_json("1E0000000000000000040118980274290687").ok());
+    EXPECT_FALSE(parse_json(R"({"value":1e999})").ok());
     EXPECT_TRUE(parse_json(R"({"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["})").ok());
 }
 
