@@ -289,6 +289,13 @@ void server_runner::pump(std::unique_lock<std::mutex>& lock) {
             if (e->kind == server::event_kind::deregistered ||
                 e->kind == server::event_kind::expired || e->kind == server::event_kind::replaced)
                 sleeping_.erase(e->reg.endpoint);
+            // Listeners (the REST API's event stream) type notification
+            // and Send values with the registration's object versions.
+            if ((e->kind == server::event_kind::notification ||
+                 e->kind == server::event_kind::send) &&
+                e->reg.endpoint.empty()) {
+                if (auto reg = reg_store_->find_by_endpoint(e->endpoint)) e->reg = std::move(*reg);
+            }
             count_event(*e);
             events.push_back(std::move(*e));
         }
