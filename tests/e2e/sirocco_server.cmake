@@ -4,7 +4,7 @@
 # per case; each makes and removes its own temp folder and kills its children.
 find_package(Python3 COMPONENTS Interpreter)
 if(Python3_Interpreter_FOUND AND TARGET sirocco-server AND TARGET sirocco-client)
-  foreach(case flags registration bad_coap expiry restart rest_operations bad_rest docs_curl)
+  foreach(case flags registration bad_coap expiry restart rest_operations bad_rest docs_curl sigterm_inflight)
     add_test(NAME e2e_sirocco_server_${case}
              COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/sirocco_server_test.py
                      $<TARGET_FILE_DIR:sirocco-server> ${case})

@@ -61,10 +61,15 @@ class Env:
     def __exit__(self, *exc):
         for c in self.children:
             c.kill()
-        if exc[0] is not None:
+        # A sanitizer report (ASan/UBSan/LSan builds) in any child fails the test.
+        reports = [c.name for c in self.children
+                   if re.search(r"ERROR: (Address|Leak)Sanitizer|runtime error:", c.stderr())]
+        if exc[0] is not None or reports:
             for c in self.children:
                 c.dump()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if exc[0] is None and reports:
+            raise TestFailure("sanitizer report in the output of %s" % ", ".join(reports))
         return False
 
     def server(self, *args, name="server", data_dir=None, coap_port=0, http_port=0,

@@ -487,6 +487,37 @@ def run_doc_command(srv, where, cmd):
               (where, cmd, body))
 
 
+# --- SIGTERM with a request in flight ---------------------------------------------
+def case_sigterm_inflight(bin_dir):
+    import threading
+    with Env(bin_dir, "sigterm") as env:
+        srv = env.server()
+        cli = env.client("e2e-term", srv)
+        cli.wait_output("registered /rd/")
+        srv.wait_log("registered", ep="e2e-term")
+        cli.proc.kill()  # the device goes silent: the read below waits
+        cli.wait(5)
+        result = {}
+
+        def read():
+            result["answer"] = srv.get("/api/clients/e2e-term/3/0/0?timeout=30", timeout=30)
+
+        t = threading.Thread(target=read)
+        t.start()
+        time.sleep(0.5)  # the read is now waiting for the silent device
+        t0 = time.monotonic()
+        srv.signal(signal.SIGTERM)
+        t.join(15)
+        check(not t.is_alive(), "the in-flight request got an answer")
+        st, body = result["answer"]
+        check(st == 500 and "cancel" in json.dumps(body), "answer cancelled (500): %s %r" %
+              (st, body))
+        check(srv.wait(10) == 0, "server exits 0")
+        check(time.monotonic() - t0 < 5, "stopped quickly")
+        check(srv.log_events("request", ep="e2e-term", outcome="cancelled"),
+              "the cancelled request is logged")
+
+
 CASES = {
     "flags": case_flags,
     "registration": case_registration,
@@ -496,6 +527,7 @@ CASES = {
     "rest_operations": case_rest_operations,
     "bad_rest": case_bad_rest,
     "docs_curl": case_docs_curl,
+    "sigterm_inflight": case_sigterm_inflight,
 }
 
 if __name__ == "__main__":
