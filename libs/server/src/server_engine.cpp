@@ -231,13 +231,14 @@ coap::engine& server_engine::engine_of(std::uint32_t peer, peer_state& ps, time_
 }
 
 result<void> server_engine::open_peer(peer_id peer, coap::framing f, std::string_view address,
-                                      time_ms now) {
+                                      time_ms now, std::string_view bound_endpoint) {
     if (now > last_now_) last_now_ = now;
     if (peers_.count(peer.value()) != 0)
         return unexpected(errc::invalid_argument, "peer already open");
     peer_state& ps = peers_[peer.value()];
     ps.fr = f;
     ps.address = std::string(address);
+    ps.bound_endpoint = std::string(bound_endpoint);
     (void)engine_of(peer.value(), ps, now);
     // Stored registrations last reached at this address (a restart, or a peer
     // closed before) are bound to the new peer; their observations resume.
@@ -478,7 +479,8 @@ std::optional<event> server_engine::poll_event() {
 }
 
 result<void> server_engine::respond(coap::request_id r, coap::code c, bytes_view body, time_ms now,
-                                    std::optional<std::uint16_t> content_format) {
+                                    std::optional<std::uint16_t> content_format, bytes_view etag) {
+    if (etag.size() > 8) return unexpected(errc::invalid_argument, "an ETag has at most 8 bytes");
     if (now > last_now_) last_now_ = now;
     auto it = passthrough_.find(r.value());
     if (it == passthrough_.end()) return unexpected(errc::not_found, "no such request");
@@ -490,6 +492,7 @@ result<void> server_engine::respond(coap::request_id r, coap::code c, bytes_view
     m.code = c;
     std::array<std::uint8_t, 8> st{};
     coap::message_builder b(m, st);
+    if (!etag.empty()) SIROCCO_TRY(b.add(coap::opt::etag, etag));
     if (content_format) SIROCCO_TRY(b.add_uint(coap::opt::content_format, *content_format));
     auto x = engine_of(pt.peer, *ps, now).respond(pt.id, m, body, now);
     settle(now);
@@ -533,6 +536,8 @@ void server_engine::handle_request(std::uint32_t peer, const coap::event& e, tim
         ev.request = coap::request_id{id};
         ev.code = e.msg.code;
         ev.uri_path = std::move(path);
+        for (const auto& o : e.msg.options)
+            if (o.number == coap::opt::uri_host) ev.uri_host = std::string(o.as_string());
         for (const auto& o : coap::uri_query(e.msg))
             ev.uri_query.emplace_back(o.as_string());
         ev.content_format = coap::content_format(e.msg);
@@ -582,6 +587,10 @@ void server_engine::handle_register(std::uint32_t peer, const coap::event& e, st
     auto params = parse_params(q);
     if (!params) return answer(peer, e, coap::codes::bad_request, params.error().reason, now);
     if (!params->endpoint) return answer(peer, e, coap::codes::bad_request, "missing ep", now);
+    if (const peer_state* ps = find_peer(peer);
+        ps != nullptr && !ps->bound_endpoint.empty() && ps->bound_endpoint != *params->endpoint)
+        return answer(peer, e, coap::codes::forbidden, "ep does not match the peer's identity",
+                      now);
     if (params->lwm2m_version && !supported_version(*params->lwm2m_version))
         return answer(peer, e, coap::codes::precondition_failed, "unsupported LwM2M version", now);
     const auto cf = coap::content_format(e.msg);
@@ -630,6 +639,9 @@ void server_engine::handle_update(std::uint32_t peer, const coap::event& e, cons
                                   std::string_view body, time_ms now) {
     auto cur = store_.find_by_id(id);
     if (!cur) return answer(peer, e, coap::codes::not_found, "unknown registration", now);
+    if (const peer_state* ps = find_peer(peer);
+        ps != nullptr && !ps->bound_endpoint.empty() && ps->bound_endpoint != cur->endpoint)
+        return answer(peer, e, coap::codes::forbidden, "registration of another endpoint", now);
     std::vector<std::string> q;
     for (const auto& o : coap::uri_query(e.msg))
         q.emplace_back(o.as_string());
@@ -681,6 +693,11 @@ void server_engine::handle_update(std::uint32_t peer, const coap::event& e, cons
 
 void server_engine::handle_delete(std::uint32_t peer, const coap::event& e, const std::string& id,
                                   time_ms now) {
+    if (const peer_state* ps = find_peer(peer); ps != nullptr && !ps->bound_endpoint.empty()) {
+        auto cur = store_.find_by_id(id);
+        if (cur && cur->endpoint != ps->bound_endpoint)
+            return answer(peer, e, coap::codes::forbidden, "registration of another endpoint", now);
+    }
     auto r = store_.remove(id);
     if (!r) return answer(peer, e, coap::codes::not_found, "unknown registration", now);
     ++stats_.deregistrations;

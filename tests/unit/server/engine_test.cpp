@@ -571,3 +571,59 @@ TEST(server_engine, garbage_datagrams_are_dropped_or_answered) {
     f.server->on_timer(f.now + 1'000'000);
     SUCCEED();
 }
+
+namespace sirocco {
+namespace {
+
+TEST(server_engine, a_peer_bound_to_an_endpoint_may_register_only_as_it) {
+    fixture f;
+    ASSERT_TRUE(f.server
+                    ->open_peer(fixture::raw_at_server, coap::framing::datagram,
+                                "mqtt://127.0.0.1:1883/lwm2m/dev-a", f.now, "dev-a")
+                    .has_value());
+    EXPECT_EQ(code_text(f.request(coap::codes::post, "rd", {"ep=dev-b"}, "</3/0>").code), "4.03");
+    EXPECT_FALSE(f.store.find_by_endpoint("dev-b").has_value());
+    auto ok = f.request(coap::codes::post, "rd", {"ep=dev-a"}, "</3/0>");
+    ASSERT_EQ(code_text(ok.code), "2.01");
+    ASSERT_EQ(ok.location.size(), 2u);
+    // Another peer bound to dev-b can neither update nor de-register dev-a.
+    f.server->close_peer(fixture::raw_at_server);
+    ASSERT_TRUE(f.server
+                    ->open_peer(fixture::raw_at_server, coap::framing::datagram,
+                                "mqtt://127.0.0.1:1883/lwm2m/dev-b", f.now, "dev-b")
+                    .has_value());
+    EXPECT_EQ(code_text(f.request(coap::codes::post, "rd/" + ok.location[1], {}, {}, {}).code),
+              "4.03");
+    EXPECT_EQ(code_text(f.request(coap::codes::del, "rd/" + ok.location[1], {}, {}, {}).code),
+              "4.03");
+    EXPECT_TRUE(f.store.find_by_endpoint("dev-a").has_value());
+}
+
+TEST(server_engine, passed_on_requests_carry_uri_host_and_answers_an_etag) {
+    fixture f;
+    coap::message m;
+    m.code = coap::codes::get;
+    std::array<std::uint8_t, 32> st{};
+    coap::message_builder b(m, st);
+    ASSERT_TRUE(b.add_string(coap::opt::uri_host, "server").has_value());
+    ASSERT_TRUE(b.add_uri_path("fw").has_value());
+    auto x = f.raw->send_request(fixture::server_at_client, m, {}, f.now);
+    ASSERT_TRUE(x.has_value());
+    f.pump();
+    ASSERT_EQ(f.count(srv::event_kind::request), 1u);
+    const auto e = f.events.back();
+    EXPECT_EQ(e.uri_host, "server");
+    const std::array<std::uint8_t, 9> too_long{};
+    EXPECT_FALSE(
+        f.server->respond(e.request, coap::codes::content, {}, f.now, 42, too_long).has_value());
+    const std::array<std::uint8_t, 4> etag{1, 2, 3, 4};
+    const std::string img = "img";
+    ASSERT_TRUE(f.server->respond(e.request, coap::codes::content, as_bytes(img), f.now, 42, etag)
+                    .has_value());
+    f.pump();
+    ASSERT_EQ(f.raw_responses.count(x->value()), 1u);
+    EXPECT_EQ(f.raw_responses[x->value()].payload, "img");
+}
+
+}  // namespace
+}  // namespace sirocco

@@ -141,6 +141,7 @@ struct event {
     peer_id peer;
     coap::request_id request;
     coap::code code;
+    std::string uri_host;                ///< Uri-Host when given ("server" in mq2m:// fetches)
     std::vector<std::string> uri_path;   ///< {"dp"}
     std::vector<std::string> uri_query;  ///< {"a=1"}
     std::optional<std::uint32_t> content_format;
@@ -191,8 +192,13 @@ class server_engine {
     /// whose `address` equals `address` are bound to this peer (after a
     /// restart: the runtime opens the peers of stored registrations), and
     /// their stored observations are resumed on it.
+    /// `bound_endpoint`: the only endpoint this peer may register or update
+    /// as (the endpoint of an MQTT topic, later the one bound to a DTLS
+    /// identity); a Register or Update for another one is answered 4.03
+    /// Forbidden. Empty: any endpoint.
     /// Errors: invalid_argument (the peer is already open).
-    result<void> open_peer(peer_id peer, coap::framing f, std::string_view address, time_ms now);
+    result<void> open_peer(peer_id peer, coap::framing f, std::string_view address, time_ms now,
+                           std::string_view bound_endpoint = {});
     /// Forgets a peer's CoAP state (its registrations stay until they expire).
     void close_peer(peer_id peer);
 
@@ -210,10 +216,13 @@ class server_engine {
     std::optional<coap::transmit> poll_transmit(mutable_bytes out);
     std::optional<event> poll_event();
 
-    /// Answers a `request` event (body read during the call). Errors: those
-    /// of coap::engine::respond.
+    /// Answers a `request` event (body read during the call; a body larger
+    /// than one block is served block by block, statelessly: give the same
+    /// body to every block request). `etag` (0..8 bytes, RFC 7252 5.10.6),
+    /// when not empty, goes into the response. Errors: those of
+    /// coap::engine::respond; invalid_argument for an ETag over 8 bytes.
     result<void> respond(coap::request_id r, coap::code c, bytes_view body, time_ms now,
-                         std::optional<std::uint16_t> content_format = {});
+                         std::optional<std::uint16_t> content_format = {}, bytes_view etag = {});
 
     // --- device management (Core TS 1.2, 6.3 / 6.4) --------------------------
 
@@ -253,6 +262,7 @@ class server_engine {
         std::optional<time_ms> key;  ///< its entry in deadlines_
         std::string upload;          ///< Block1 reassembly of an object list
         std::string endpoint;        ///< the registration last heard over this peer
+        std::string bound_endpoint;  ///< open_peer(): the only endpoint allowed here
         bool queue_mode = false;     ///< of that registration
         std::size_t client_x = 0;    ///< our exchanges on it (requests + observations)
     };
