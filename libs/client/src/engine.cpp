@@ -364,6 +364,10 @@ void client::pump(time_ms now) noexcept {
             case coap::event_kind::timeout:
             case coap::event_kind::reset:
             case coap::event_kind::failed:
+                if (fetch_busy_ && fetch_x_ == e->exchange) {
+                    handle_fetch_result(*e);
+                    break;
+                }
                 for (auto& a : accounts_) {
                     if (a.op != reg_op::none && a.reg_x == e->exchange) {
                         handle_result(a, *e, now);
@@ -1045,6 +1049,85 @@ void client::handle_send_result(account& a, const coap::event& e) noexcept {
         ev.code = status::service_unavailable;
         ev.err =
             e.err.code != errc::ok ? e.err : sirocco::error(errc::timeout, "no answer to the Send");
+    }
+    push(ev);
+}
+
+result<fetch_id> client::fetch_block(ssid server, const fetch_target& target, std::uint32_t num,
+                                     std::uint16_t block_size, time_ms now) noexcept {
+    now_ = now;
+    account* a = find_account(server);
+    if (a == nullptr) return unexpected(errc::not_found, "no such server account");
+    if (!a->open) return unexpected(errc::not_allowed, "the server's transport is not open");
+    if (fetch_busy_) return unexpected(errc::capacity_exceeded, "a fetch is in flight");
+    if (block_size < 16 || block_size > fetch_buf_.size() || (block_size & (block_size - 1)) != 0)
+        return unexpected(errc::invalid_argument, "block size is not a power of two in 16..1024");
+    message m;
+    m.code = codes::get;
+    m.type = coap::msg_type::con;
+    std::array<std::uint8_t, SIROCCO_CLIENT_MAX_URI + 16> storage{};
+    message_builder b(m, storage);
+    if (!target.host.empty()) SIROCCO_TRY(b.add_copy(opt::uri_host, as_bytes(target.host)));
+    std::string_view path = target.path;
+    if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+    while (!path.empty()) {
+        auto slash = path.find('/');
+        std::string_view seg = path.substr(0, slash);
+        SIROCCO_TRY(b.add_copy(opt::uri_path, as_bytes(seg)));
+        path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash + 1);
+    }
+    if (a->sleeping) wake(*a, now);
+    a->last_traffic = now;
+    coap::request_options ro;
+    ro.block2_size = block_size;
+    ro.block2_single = true;
+    ro.block2_num = num;
+    auto x = coap_.send_request(a->peer, m, {}, now, ro);
+    if (!x) return unexpected(x.error());
+    fetch_busy_ = true;
+    fetch_x_ = *x;
+    pump(now);
+    return *x;
+}
+
+void client::handle_fetch_result(const coap::event& e) noexcept {
+    fetch_busy_ = false;
+    client_event ev;
+    ev.kind = client_event_kind::fetch_block;
+    ev.fetch = e.exchange;
+    for (auto& a : accounts_)
+        if (a.open && a.peer == e.peer) ev.server = a.id;
+    if (e.kind != coap::event_kind::response) {
+        ev.code = status::service_unavailable;
+        ev.err = e.err.code != errc::ok ? e.err
+                                        : sirocco::error(errc::timeout, "no answer to the fetch");
+        push(ev);
+        return;
+    }
+    ev.code = to_status_code(e.msg.code);
+    if (ev.code == status::content) {
+        if (e.body.size() > fetch_buf_.size()) {
+            ev.code = status::service_unavailable;
+            ev.err =
+                sirocco::error(errc::capacity_exceeded, "a block larger than the fetch buffer");
+            push(ev);
+            return;
+        }
+        if (!e.body.empty()) std::memcpy(fetch_buf_.data(), e.body.data(), e.body.size());
+        ev.body = bytes_view(fetch_buf_.data(), e.body.size());
+        if (e.block2) {
+            ev.block_num = e.block2->num;
+            ev.more = e.block2->more;
+        }
+        ev.total = static_cast<std::uint32_t>(e.total);
+        for (const auto& o : e.msg.options) {
+            if (o.number == opt::etag && o.value.size() <= fetch_etag_.size()) {
+                if (!o.value.empty())
+                    std::memcpy(fetch_etag_.data(), o.value.data(), o.value.size());
+                ev.etag = bytes_view(fetch_etag_.data(), o.value.size());
+                break;
+            }
+        }
     }
     push(ev);
 }

@@ -146,6 +146,7 @@ engine::exchange_slot* engine::alloc_exchange(x_role role, std::uint8_t peer) no
         x.szx2 = 6;
         x.early_block2 = false;
         x.next_block2 = 0;
+        x.single_block2 = false;
         x.have_seq = false;
         x.last_seq = 0;
         x.last_seq_time = 0;

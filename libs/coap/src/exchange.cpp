@@ -99,6 +99,11 @@ result<exchange_id> engine::send_request(peer_id id, const message& req, bytes_v
     if (opts.block2_size != 0) {
         x->early_block2 = true;
         x->szx2 = szx_at_most(std::min<std::size_t>(opts.block2_size, bs));
+        if (opts.block2_single) {
+            x->single_block2 = true;
+            x->next_block2 = opts.block2_num;
+            x->received = static_cast<std::size_t>(opts.block2_num) * block_size(x->szx2);
+        }
     } else {
         x->szx2 = szx_at_most(bs);
     }
@@ -171,7 +176,7 @@ result<void> engine::build_client_wire(exchange_slot& x, std::uint16_t observe_v
     std::array<std::uint8_t, 32> st{};
     message_builder b(m, st);
     if (observe_value != 0xFFFF) SIROCCO_TRY(b.add_uint(opt::observe, observe_value));
-    const bool follow_up = x.next_block2 > 0;
+    const bool follow_up = x.next_block2 > 0 || x.single_block2;
     if (!follow_up && x.block1) {
         const std::size_t size = block_size(x.szx1);
         block_value bv;
@@ -394,7 +399,8 @@ void engine::handle_response(peer_slot& p, exchange_slot& x, const message& m,
                           sirocco::error(errc::malformed, "the server sent an unexpected block"));
             return;
         }
-        if (e.total > cfg_.max_body_size || off + m.payload.size() > cfg_.max_body_size) {
+        if (!x.single_block2 &&
+            (e.total > cfg_.max_body_size || off + m.payload.size() > cfg_.max_body_size)) {
             finish_client(
                 x, event_kind::failed,
                 sirocco::error(errc::capacity_exceeded, "response body larger than max_body_size"));
@@ -413,7 +419,7 @@ void engine::handle_response(peer_slot& p, exchange_slot& x, const message& m,
             }
         }
         x.received = off + m.payload.size();
-        if (b2->more) {
+        if (b2->more && !x.single_block2) {
             if (m.payload.empty() || b2->is_bert() || m.payload.size() % b2->size() != 0) {
                 finish_client(x, event_kind::failed,
                               sirocco::error(errc::malformed, "a middle block of the wrong size"));
@@ -439,7 +445,7 @@ void engine::handle_response(peer_slot& p, exchange_slot& x, const message& m,
         }
         e.offset = off;
         if (!x.reassembly.empty()) e.body = bytes_view(x.reassembly.data(), x.received);
-        if (e.total == 0) e.total = x.received;
+        if (e.total == 0 && !b2->more) e.total = x.received;
     } else if (!x.reassembly.empty() && m.code.cls() == 2 && !m.payload.empty()) {
         if (m.payload.size() > x.reassembly.size()) {
             finish_client(

@@ -15,6 +15,7 @@ std::optional<firmware_protocol> protocol_of(std::string_view uri) noexcept {
     if (s == "https") return firmware_protocol::https;
     if (s == "coap+tcp") return firmware_protocol::coap_tcp;
     if (s == "coaps+tcp") return firmware_protocol::coaps_tcp;
+    if (s == "mq2m") return firmware_protocol::mq2m;
     return std::nullopt;
 }
 

@@ -129,6 +129,9 @@
 #ifndef SIROCCO_CLIENT_SEND_BYTES
 #define SIROCCO_CLIENT_SEND_BYTES 512  ///< the payload of one Send
 #endif
+#ifndef SIROCCO_CLIENT_FETCH_BYTES
+#define SIROCCO_CLIENT_FETCH_BYTES 1024  ///< largest block of fetch_block() (16..1024)
+#endif
 #ifndef SIROCCO_CLIENT_EVENTS
 #define SIROCCO_CLIENT_EVENTS 8  ///< client_events waiting for poll_event()
 #endif
@@ -164,6 +167,23 @@ enum class client_event_kind : std::uint8_t {
     send_failed,          ///< a Send failed (`code` or `err`)
     sleeping,             ///< queue mode: the client stopped listening
     awake,                ///< queue mode: the client listens again
+    /// The answer to fetch_block(): `fetch`, `code` (2.05 content, 4.04 ...,
+    /// or service_unavailable with `err` on timeout / lost transport), and
+    /// for 2.05 `body` (the block), `block_num`, `more`, `total` (Size2, 0
+    /// when not sent), `etag` (empty when not sent).
+    fetch_block,
+};
+
+/// Handle of a fetch_block() request.
+using fetch_id = coap::exchange_id;
+
+/// What fetch_block() asks for on a server's link: Uri-Host `host` (none
+/// when empty) and one Uri-Path option per '/'-separated segment of `path`
+/// (mq2m://{owner}/{path}: host = owner, "server" for the LwM2M server).
+/// Both are copied during the call.
+struct fetch_target {
+    std::string_view host;
+    std::string_view path;
 };
 
 struct client_event {
@@ -174,6 +194,14 @@ struct client_event {
     std::string_view location;  ///< registered: the Location-Path joined ("/rd/5a3f")
     status code = status::content;
     sirocco::error err;
+    // fetch_block: the views point into the engine and stay valid until the
+    // next call that feeds it (on_receive, on_timer, fetch_block, ...).
+    fetch_id fetch;
+    bytes_view body;
+    bytes_view etag;
+    std::uint32_t block_num = 0;
+    std::uint32_t total = 0;
+    bool more = false;
 };
 
 /// Registration state per server.
@@ -236,6 +264,19 @@ class client {
     /// Sends a Registration Update now (to every registered server; waking
     /// it in queue mode). Errors: not_allowed (no server registered).
     result<void> update(time_ms now) noexcept;
+    /// A device-paced block-wise download over the link of `server` (the
+    /// mq2m:// transfer of docs/firmware.md, RFC 7959 2.4 with one request
+    /// per block): sends GET `target` with Block2 (NUM `num`, SZX of
+    /// `block_size`, a power of two in 16..SIROCCO_CLIENT_FETCH_BYTES) and
+    /// reports the answer as ONE fetch_block event; the next block is asked
+    /// for only by calling fetch_block() again. One fetch at a time. Wakes a
+    /// sleeping queue-mode account. Errors: not_found (no such account),
+    /// not_allowed (the transport is not open), capacity_exceeded (a fetch
+    /// is in flight, or no exchange slot), invalid_argument (block size),
+    /// those of coap::engine::send_request.
+    result<fetch_id> fetch_block(ssid server, const fetch_target& target, std::uint32_t num,
+                                 std::uint16_t block_size, time_ms now) noexcept;
+
     /// De-registers from every server; deregistered events follow.
     result<void> deregister(time_ms now) noexcept;
 
@@ -322,6 +363,7 @@ class client {
     void handle_request(const coap::event& e, time_ms now) noexcept;
     void handle_result(account& a, const coap::event& e, time_ms now) noexcept;
     void handle_send_result(account& a, const coap::event& e) noexcept;
+    void handle_fetch_result(const coap::event& e) noexcept;
     std::optional<coap::observation_id> respond_result(
         const coap::event& e, const dm_result& r, time_ms now,
         std::optional<std::uint16_t> location_oid = std::nullopt) noexcept;
@@ -362,6 +404,12 @@ class client {
     std::array<std::uint8_t, SIROCCO_CLIENT_SCRATCH_BYTES> scratch_{};
     std::array<std::uint8_t, SIROCCO_CLIENT_REGISTER_BYTES> reg_buf_{};
     std::array<std::uint8_t, SIROCCO_CLIENT_SEND_BYTES> send_buf_{};
+    // fetch_block(): one in flight; the block and ETag are copied here so
+    // that the event's views outlive the CoAP engine's.
+    bool fetch_busy_ = false;
+    fetch_id fetch_x_;
+    std::array<std::uint8_t, SIROCCO_CLIENT_FETCH_BYTES> fetch_buf_{};
+    std::array<std::uint8_t, 8> fetch_etag_{};
 };
 
 }  // namespace sirocco::client

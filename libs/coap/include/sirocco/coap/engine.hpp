@@ -143,6 +143,13 @@ struct request_options {
     /// Ask for this block size from the first request (early negotiation,
     /// RFC 7959 2.4): 16..1024, 0 for none.
     std::uint16_t block2_size = 0;
+    /// One block only (a device-paced download, e.g. mq2m:// firmware):
+    /// ask for block `block2_num` of `block2_size` bytes (block2_size must be
+    /// set) and end the exchange with its `response` event (`block2` gives
+    /// NUM/M/SZX, `total` the Size2, `body` the block) instead of asking for
+    /// the next block. max_body_size does not apply (no reassembly).
+    bool block2_single = false;
+    std::uint32_t block2_num = 0;
 };
 
 /// How notify() picks the message type on datagram framing.
@@ -375,6 +382,7 @@ class engine {
         std::uint8_t szx2 = 6;
         bool early_block2 = false;
         std::uint32_t next_block2 = 0;
+        bool single_block2 = false;
         bool have_seq = false;
         std::uint32_t last_seq = 0;
         time_ms last_seq_time = 0;

@@ -70,7 +70,10 @@ enum class firmware_protocol : std::uint8_t {
     http = 2,
     https = 3,
     coap_tcp = 4,
-    coaps_tcp = 5
+    coaps_tcp = 5,
+    /// mq2m://{owner}/{path}?size=N over the LwM2M server's MQTT link
+    /// (docs/firmware.md). Not an OMA value: 100 keeps clear of later ones.
+    mq2m = 100
 };
 
 /// Where the package goes (the application's flash writer). Called in
