@@ -214,7 +214,9 @@ class Mosquitto:
         else:
             head.append("persistence false")
         if self._conf_text is not None:
-            return "\n".join(head + self.extra) + "\n" + self._conf_text
+            # After the file (its first line is per_listener_settings): the
+            # global settings above may come anywhere.
+            return self._conf_text + "\n" + "\n".join(head + self.extra) + "\n"
         lines = head + ["per_listener_settings false"]
         lines.append("allow_anonymous %s" % ("true" if self.auth == "anonymous" else "false"))
         if self.password_file:
@@ -354,15 +356,19 @@ class Mosquitto:
     def log_tail(self, n=3000):
         return self.log_text()[-n:]
 
-    def client_args(self, identity=None, foreign=False, user=None, password=None, port=None):
+    def client_args(self, identity=None, foreign=False, user=None, password=None, port=None,
+                    tls=None):
         """Arguments for mosquitto_sub/mosquitto_pub: host and port; with TLS
         --cafile and, when `identity` is given and clients show certificates,
         its certificate and key (an endpoint of the certs, or "server" for the
         server's; `foreign`: the one of the foreign CA with that CN); -u/-P
-        when `user`/`password` are given. `port`: another listener (plain)."""
+        when `user`/`password` are given. `port`: another listener, plain
+        unless `tls` is True (from_repo_conf: self.ports[8884] is TLS too)."""
         port = port or self.port
         args = ["-h", "127.0.0.1", "-p", str(port)]
-        if self.tls and port == self.port:
+        if tls is None:
+            tls = self.tls and port == self.port
+        if tls:
             args += ["--cafile", self.certs.ca]
             if identity is not None:
                 if identity == "server":
