@@ -267,6 +267,8 @@ void server_runner::pump(std::unique_lock<std::mutex>& lock) {
         while (auto e = engine_->poll_event()) {
             any = true;
             if (e->kind == server::event_kind::request) {
+                if (opts_.request_handler && opts_.request_handler(*e, *engine_, clock_.now()))
+                    continue;
                 // Requests the engine leaves to the runtime: none is served
                 // here (Send is the engine's): 4.04.
                 static constexpr std::string_view msg = "no such resource on this server";

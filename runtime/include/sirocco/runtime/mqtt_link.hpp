@@ -94,7 +94,9 @@ class mqtt_link {
     /// auto_reconnect.
     using disconnect_handler = std::function<void(bool was_connected, std::string_view reason)>;
     /// One PUBLISH received. `topic` and `payload` are valid during the call
-    /// only (libmosquitto frees them afterwards).
+    /// only (libmosquitto frees them afterwards). It runs inside
+    /// libmosquitto's read: it may publish/subscribe, but must not close()
+    /// or destroy the link (post that to the io_context).
     using message_handler = std::function<void(std::string_view topic, bytes_view payload)>;
 
     /// Calls mosquitto_lib_init once per process (thread-safe). Nothing is

@@ -71,6 +71,12 @@ struct server_runner_options {
     std::chrono::milliseconds lifetime_grace{2000};
     /// Queue mode: how long a queue-mode device is considered awake.
     std::chrono::milliseconds queue_awake{93000};
+    /// Requests the engine passes on (server::event_kind::request: mq2m://
+    /// and coap:// firmware GETs). Called on the core thread with the
+    /// engine's mutex held; returns true when it answered (engine.respond),
+    /// false: 4.04 as without a handler.
+    std::function<bool(const server::event&, server::server_engine&, time_ms now)>
+        request_handler;
 };
 
 class server_runner final : public device_manager {
