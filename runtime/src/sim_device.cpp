@@ -278,20 +278,22 @@ client::status sim_device::factory_reset() noexcept {
 
 client::update_result sim_device::begin() noexcept {
     firmware_bytes_ = 0;
-    return client::update_result::initial;
+    return external_sink_ != nullptr ? external_sink_->begin() : client::update_result::initial;
 }
 client::update_result sim_device::write(bytes_view chunk) noexcept {
     firmware_bytes_ += chunk.size();
-    return client::update_result::initial;
+    return external_sink_ != nullptr ? external_sink_->write(chunk)
+                                     : client::update_result::initial;
 }
 client::update_result sim_device::finish() noexcept {
-    return client::update_result::initial;
+    return external_sink_ != nullptr ? external_sink_->finish() : client::update_result::initial;
 }
 void sim_device::abort() noexcept {
     firmware_bytes_ = 0;
+    if (external_sink_ != nullptr) external_sink_->abort();
 }
 client::update_result sim_device::update() noexcept {
-    return client::update_result::success;
+    return external_sink_ != nullptr ? external_sink_->update() : client::update_result::success;
 }
 
 sim_device::footprint sim_device::sizes() noexcept {

@@ -91,6 +91,11 @@ class sim_device final : client::device_actions, client::firmware_sink {
     /// Counts of reboot / factory reset executions (the simulator only logs them).
     unsigned reboots() const noexcept { return reboots_; }
     std::size_t firmware_bytes() const noexcept { return firmware_bytes_; }
+    /// The Firmware Update object (/5/0), e.g. for set_fetcher() (issue 7).
+    client::firmware_update& firmware() noexcept { return firmware_; }
+    /// Also hands the package to `s` (borrowed, must outlive the device;
+    /// nullptr: only its size is kept); its results are the object's.
+    void set_firmware_sink(client::firmware_sink* s) noexcept { external_sink_ = s; }
 
     /// sizeof of the parts (bench/client_memory).
     struct footprint {
@@ -136,6 +141,7 @@ class sim_device final : client::device_actions, client::firmware_sink {
     time_ms next_sim_ = 0;
     unsigned reboots_ = 0;
     std::size_t firmware_bytes_ = 0;
+    client::firmware_sink* external_sink_ = nullptr;
 };
 
 }  // namespace sirocco::runtime
