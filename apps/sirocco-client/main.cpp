@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -106,6 +107,20 @@ class client_app {
   private:
     runtime::client_runner::options runner_options() {
         runtime::client_runner::options ro;
+        ro.endpoint = opts_.device.endpoint;
+        ro.mqtt.client_id = opts_.mqtt.client_id;
+        ro.mqtt.username = opts_.mqtt.username;
+        ro.mqtt.password = opts_.mqtt.password;
+        ro.mqtt.ca_file = opts_.mqtt.ca_file;
+        ro.mqtt.cert_file = opts_.mqtt.cert_file;
+        ro.mqtt.key_file = opts_.mqtt.key_file;
+        ro.mqtt.insecure = opts_.mqtt.insecure;
+        ro.mqtt_log = [](std::string_view what) { log(log_level::info, std::string(what)); };
+        if (opts_.level >= log_level::debug)
+            ro.mqtt_trace = [](bool out, std::string_view topic, bytes_view d) {
+                log(log_level::debug, std::string(out ? "-> " : "<- ") + std::string(topic) + " " +
+                                          std::to_string(d.size()) + " B " + hex(d));
+            };
         if (opts_.level >= log_level::debug)
             ro.trace = [](bool out, const runtime::udp_address& a, bytes_view d) {
                 std::ostringstream s;
@@ -150,6 +165,8 @@ class client_app {
             case k::awake:
                 say("awake");
                 break;
+            case k::fetch_block:
+                break;  // the firmware fetcher's (package_fetcher)
         }
     }
 
@@ -325,6 +342,8 @@ int main(int argc, char** argv) {
         return 0;
     }
     g_level = opts->level;
+    if (opts->mqtt.password.empty())
+        if (const char* pw = std::getenv("SIROCCO_MQTT_PASSWORD")) opts->mqtt.password = pw;
     std::ios::sync_with_stdio(true);
     client_app a(*opts);
     return a.run();

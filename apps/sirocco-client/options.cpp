@@ -9,10 +9,19 @@ namespace sirocco::app {
 
 const char* const usage_text =
     "usage: sirocco-client [options]\n"
-    "Simulates an LwM2M device that registers with an LwM2M server over CoAP/UDP.\n"
+    "Simulates an LwM2M device that registers with an LwM2M server over CoAP/UDP or MQTT.\n"
     "\n"
     "  --endpoint NAME          endpoint client name (default: sirocco-<hostname>)\n"
-    "  --server URI             LwM2M server, coap://host[:port] (default coap://127.0.0.1:5683)\n"
+    "  --server URI             LwM2M server, coap://host[:port] (default coap://127.0.0.1:5683),\n"
+    "                           or an MQTT broker mqtt://host[:port]/root/ or mqtts://...\n"
+    "                           (root default lwm2m/; docs/transports.md)\n"
+    "  --mqtt-ca FILE           mqtts://: CA certificate(s) of the broker (PEM)\n"
+    "  --mqtt-cert FILE         mqtts://: client certificate (PEM), with --mqtt-key\n"
+    "  --mqtt-key FILE          its private key (PEM)\n"
+    "  --mqtt-user U            MQTT user name\n"
+    "  --mqtt-password P        MQTT password (or the environment variable SIROCCO_MQTT_PASSWORD)\n"
+    "  --mqtt-client-id ID      MQTT client id (default: the endpoint name)\n"
+    "  --mqtt-insecure          do not check the broker's host name (tests only)\n"
     "  --lifetime S             registration lifetime in seconds (default 300)\n"
     "  --lwm2m-version V        1.0, 1.1 or 1.2 (default 1.1)\n"
     "  --objects LIST           optional objects to enable, comma-separated, or 'none'\n"
@@ -82,8 +91,13 @@ std::optional<client_options> parse_options(const std::vector<std::string>& args
             endpoint_given = true;
         } else if (flag == "--server") {
             if (!value(v)) return std::nullopt;
-            auto t = runtime::parse_udp_target(v);
-            if (!t) {
+            if (runtime::is_mqtt_uri(v)) {
+                auto m = runtime::parse_mqtt_target(v);
+                if (!m) {
+                    error = "--server: " + std::string(m.error().reason) + ": " + v;
+                    return std::nullopt;
+                }
+            } else if (auto t = runtime::parse_udp_target(v); !t) {
                 error = "--server: " + std::string(t.error().reason) + ": " + v;
                 return std::nullopt;
             }
@@ -152,6 +166,25 @@ std::optional<client_options> parse_options(const std::vector<std::string>& args
                 error = "--log-level: must be error, warn, info or debug: " + v;
                 return std::nullopt;
             }
+        } else if (flag == "--mqtt-ca") {
+            if (!value(o.mqtt.ca_file)) return std::nullopt;
+        } else if (flag == "--mqtt-cert") {
+            if (!value(o.mqtt.cert_file)) return std::nullopt;
+        } else if (flag == "--mqtt-key") {
+            if (!value(o.mqtt.key_file)) return std::nullopt;
+        } else if (flag == "--mqtt-user") {
+            if (!value(o.mqtt.username)) return std::nullopt;
+        } else if (flag == "--mqtt-password") {
+            if (!value(o.mqtt.password)) return std::nullopt;
+        } else if (flag == "--mqtt-client-id") {
+            if (!value(o.mqtt.client_id)) return std::nullopt;
+            if (o.mqtt.client_id.empty()) {
+                error = "--mqtt-client-id: empty";
+                return std::nullopt;
+            }
+        } else if (flag == "--mqtt-insecure") {
+            if (!no_value()) return std::nullopt;
+            o.mqtt.insecure = true;
         } else if (flag == "--non-interactive") {
             if (!no_value()) return std::nullopt;
             o.interactive = false;
@@ -164,6 +197,25 @@ std::optional<client_options> parse_options(const std::vector<std::string>& args
         }
     }
     (void)endpoint_given;
+    if (runtime::is_mqtt_uri(o.device.server_uri)) {
+        if (auto r = runtime::check_mqtt_endpoint(o.device.endpoint); !r) {
+            error = "--endpoint: " + std::string(r.error().reason) + ": " + o.device.endpoint;
+            return std::nullopt;
+        }
+        auto m = runtime::parse_mqtt_target(o.device.server_uri);
+        if (m && m->tls && o.mqtt.ca_file.empty()) {
+            error = "--mqtt-ca: mqtts:// needs the broker's CA file";
+            return std::nullopt;
+        }
+        if (o.mqtt.cert_file.empty() != o.mqtt.key_file.empty()) {
+            error = "--mqtt-cert and --mqtt-key go together";
+            return std::nullopt;
+        }
+        if (!o.mqtt.password.empty() && o.mqtt.username.empty()) {
+            error = "--mqtt-password: needs --mqtt-user";
+            return std::nullopt;
+        }
+    }
     return o;
 }
 

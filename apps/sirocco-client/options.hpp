@@ -18,6 +18,12 @@ struct client_options {
     /// nullopt: interactive when stdin is a terminal.
     std::optional<bool> interactive;
     bool help = false;
+    /// MQTT connection settings (mqtt:// and mqtts:// servers); the
+    /// endpoint is filled by main().
+    struct mqtt {
+        std::string client_id, username, password, ca_file, cert_file, key_file;
+        bool insecure = false;
+    } mqtt;
 };
 
 /// Parses argv[1..]. On error returns nullopt and sets `error` to a message

@@ -4,6 +4,7 @@
 // least 1) worker threads.
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -59,7 +60,10 @@ class server_app {
         std::string host = opts_.runner.coap_address;
         if (host.find(':') != std::string::npos) host = "[" + host + "]";
         std::cout << "listening coap=udp://" << host << ":" << runner_->coap_port()
-                  << " http=" << http << std::endl;
+                  << " http=" << http;
+        for (const auto& u : opts_.runner.mqtt_uris)
+            std::cout << " mqtt=" << u;
+        std::cout << std::endl;
 
         signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
             if (ec) return;
@@ -159,6 +163,8 @@ int main(int argc, char** argv) {
         std::cout << app::usage_text;
         return 0;
     }
+    if (opts->runner.mqtt_password.empty())
+        if (const char* pw = std::getenv("SIROCCO_MQTT_PASSWORD")) opts->runner.mqtt_password = pw;
     server_app a(*opts);
     return a.run();
 }

@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include "sirocco/runtime/server_uri.hpp"
+
 #include <charconv>
 #include <string_view>
 
@@ -28,6 +30,18 @@ const char* const usage_text =
     "                           stderr, one logfmt line per event\n"
     "  --lifetime-grace S       seconds a registration outlives its lifetime before it\n"
     "                           expires (default 2)\n"
+    "  --mqtt URI               also an MQTT listener: mqtt://host[:port]/root/ or\n"
+    "                           mqtts://...; subscribes {root}+/deviceToServer (repeatable;\n"
+    "                           root default lwm2m/; docs/transports.md)\n"
+    "  --mqtt-share GROUP       subscribe $share/GROUP/{root}+/deviceToServer instead\n"
+    "  --mqtt-client-id ID      the server's MQTT client id (default sirocco-server-<pid>)\n"
+    "  --mqtt-ca FILE           mqtts://: CA certificate(s) of the broker (PEM)\n"
+    "  --mqtt-cert FILE         mqtts://: the server's client certificate, with --mqtt-key\n"
+    "  --mqtt-key FILE          its private key (PEM)\n"
+    "  --mqtt-user U            MQTT user name of the server\n"
+    "  --mqtt-password P        its password (or the environment variable\n"
+    "                           SIROCCO_MQTT_PASSWORD)\n"
+    "  --mqtt-insecure          do not check the broker's host name (tests only)\n"
     "  --help                   this text\n"
     "\n"
     "On start it prints one line on stdout with the bound ports:\n"
@@ -150,11 +164,54 @@ std::optional<server_options> parse_options(const std::vector<std::string>& args
                 return std::nullopt;
             }
             o.runner.lifetime_grace = std::chrono::seconds(n);
+        } else if (flag == "--mqtt") {
+            if (!value(v)) return std::nullopt;
+            auto t = runtime::parse_mqtt_target(v);
+            if (!t) {
+                error = "--mqtt: " + std::string(t.error().reason) + ": " + v;
+                return std::nullopt;
+            }
+            o.runner.mqtt_uris.push_back(v);
+        } else if (flag == "--mqtt-share") {
+            if (!value(o.runner.mqtt_share_group)) return std::nullopt;
+            if (o.runner.mqtt_share_group.empty() ||
+                o.runner.mqtt_share_group.find_first_of(std::string_view("/+#\0", 4)) !=
+                    std::string::npos) {
+                error = "--mqtt-share: a group name without / + # or NUL";
+                return std::nullopt;
+            }
+        } else if (flag == "--mqtt-client-id") {
+            if (!value(o.runner.mqtt_client_id)) return std::nullopt;
+        } else if (flag == "--mqtt-ca") {
+            if (!value(o.runner.mqtt_ca_file)) return std::nullopt;
+        } else if (flag == "--mqtt-cert") {
+            if (!value(o.runner.mqtt_cert_file)) return std::nullopt;
+        } else if (flag == "--mqtt-key") {
+            if (!value(o.runner.mqtt_key_file)) return std::nullopt;
+        } else if (flag == "--mqtt-user") {
+            if (!value(o.runner.mqtt_username)) return std::nullopt;
+        } else if (flag == "--mqtt-password") {
+            if (!value(o.runner.mqtt_password)) return std::nullopt;
+        } else if (flag == "--mqtt-insecure") {
+            if (inline_value) {
+                error = flag + ": takes no value";
+                return std::nullopt;
+            }
+            o.runner.mqtt_insecure = true;
         } else {
             error = flag + ": unknown option (see --help)";
             return std::nullopt;
         }
     }
+    if (o.runner.mqtt_cert_file.empty() != o.runner.mqtt_key_file.empty()) {
+        error = "--mqtt-cert and --mqtt-key go together";
+        return std::nullopt;
+    }
+    for (const auto& u : o.runner.mqtt_uris)
+        if (auto t = runtime::parse_mqtt_target(u); t && t->tls && o.runner.mqtt_ca_file.empty()) {
+            error = "--mqtt-ca: mqtts:// needs the broker's CA file";
+            return std::nullopt;
+        }
     return o;
 }
 

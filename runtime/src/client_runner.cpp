@@ -12,6 +12,9 @@ namespace {
 // Peer id ranges of the two sockets of a runner, so ids never collide.
 constexpr std::uint32_t v4_first_peer = 1;
 constexpr std::uint32_t v6_first_peer = 0x80000000u;
+// MQTT server accounts: peer = mqtt_peer_base + ssid (below the v6 range,
+// far above what the v4 socket hands out).
+constexpr std::uint32_t mqtt_peer_base = 0x70000000u;
 }  // namespace
 
 client_runner::client_runner(event_loop& loop, client::client& c, event_handler on_event,
@@ -28,6 +31,8 @@ client_runner::client_runner(event_loop& loop, client::client& c, event_handler 
 client_runner::~client_runner() {
     for (auto& [s, l] : links_)
         if (l.resolver) l.resolver->cancel();
+    for (auto& [s, m] : mqtt_)
+        if (m.link) m.link->close();
 }
 
 result<void> client_runner::start() {
@@ -55,6 +60,13 @@ void client_runner::pump() {
         }
         while (auto tx = client_.poll_transmit(mutable_bytes(tx_.data(), tx_.size()))) {
             udp_endpoint* s = socket_of(tx->peer);
+            if (mqtt_server* m = mqtt_of(tx->peer)) {
+                bytes_view d(tx_.data(), tx->size);
+                if (opts_.mqtt_trace) opts_.mqtt_trace(true, m->up, d);
+                // Not connected: lost, as the seed's QoS 0 would lose it.
+                if (m->link) (void)m->link->publish(m->up, d, opts_.mqtt.qos);
+                continue;
+            }
             // No socket for the peer: the transport was closed meanwhile; the
             // datagram is lost as on a network and CoAP retransmits or gives up.
             if (s == nullptr) continue;
@@ -70,6 +82,10 @@ void client_runner::pump() {
 
 void client_runner::handle_open(const client::client_event& ev) {
     client::ssid s = ev.server;
+    if (is_mqtt_uri(ev.uri)) {
+        handle_open_mqtt(s, ev.uri);
+        return;
+    }
     auto target = parse_udp_target(ev.uri);
     auto& link = links_[s];
     ++link.generation;
@@ -132,6 +148,105 @@ void client_runner::resolved(client::ssid s, std::uint32_t generation,
 void client_runner::fail(client::ssid s) {
     client_.transport_failed(s, now());
     pump();
+}
+
+client_runner::mqtt_server* client_runner::mqtt_of(coap::peer_id p) {
+    if (p.value() < mqtt_peer_base || p.value() >= v6_first_peer) return nullptr;
+    auto it = mqtt_.find(static_cast<client::ssid>(p.value() - mqtt_peer_base));
+    return it == mqtt_.end() ? nullptr : &it->second;
+}
+
+const mqtt_link* client_runner::mqtt_link_of(client::ssid s) const {
+    auto it = mqtt_.find(s);
+    return it == mqtt_.end() ? nullptr : it->second.link.get();
+}
+
+void client_runner::handle_open_mqtt(client::ssid s, std::string_view uri) {
+    auto say = [this](const std::string& what) {
+        if (opts_.mqtt_log) opts_.mqtt_log(what);
+    };
+    auto it = mqtt_.find(s);
+    if (it != mqtt_.end() && it->second.uri == uri && it->second.link) {
+        // Same broker (a re-registration, or waking from queue mode): the
+        // link lives on; open the engine's side again once connected.
+        if (it->second.link->connected())
+            asio::post(loop_.io(), [this, s] {
+                auto i = mqtt_.find(s);
+                if (i == mqtt_.end() || !i->second.link || !i->second.link->connected()) return;
+                i->second.opened = true;
+                (void)client_.transport_open(s, i->second.peer, coap::framing::compact, now());
+                pump();
+            });
+        else
+            it->second.opened = false;  // on_connect opens it
+        return;
+    }
+    if (it != mqtt_.end()) {
+        if (it->second.link) it->second.link->close();
+        mqtt_.erase(it);
+    }
+    auto target = parse_mqtt_target(uri);
+    auto ep_ok = check_mqtt_endpoint(opts_.endpoint);
+    if (!target || !ep_ok) {
+        say(std::string("MQTT server URI refused: ") +
+            (!target ? target.error().reason : ep_ok.error().reason));
+        asio::post(loop_.io(), [this, s] { fail(s); });
+        return;
+    }
+    mqtt_server& m = mqtt_[s];
+    m.uri = std::string(uri);
+    m.up = mqtt_uplink_topic(target->root, opts_.endpoint);
+    m.down = mqtt_downlink_topic(target->root, opts_.endpoint);
+    m.peer = coap::peer_id(mqtt_peer_base + s);
+    mqtt_options o;
+    o.host = target->host;
+    o.port = target->port;
+    o.client_id = opts_.mqtt.client_id.empty() ? opts_.endpoint : opts_.mqtt.client_id;
+    o.keep_alive_s = opts_.mqtt.keep_alive_s;
+    o.username = opts_.mqtt.username;
+    o.password = opts_.mqtt.password;
+    o.protocol_version = opts_.mqtt.protocol_version;
+    o.reconnect_min_ms = opts_.mqtt.reconnect_min_ms;
+    o.reconnect_max_ms = opts_.mqtt.reconnect_max_ms;
+    o.tls.enabled = target->tls;
+    o.tls.ca_file = opts_.mqtt.ca_file;
+    o.tls.cert_file = opts_.mqtt.cert_file;
+    o.tls.key_file = opts_.mqtt.key_file;
+    o.tls.insecure = opts_.mqtt.insecure;
+    m.link = std::make_unique<mqtt_link>(loop_.io(), o);
+    std::string where = std::string(uri);
+    m.link->on_connect([this, s, say, where] {
+        auto i = mqtt_.find(s);
+        if (i == mqtt_.end()) return;
+        say("MQTT connected to " + where);
+        if (!i->second.opened) {
+            i->second.opened = true;
+            (void)client_.transport_open(s, i->second.peer, coap::framing::compact, now());
+        } else {
+            // Back after a loss: refresh the registration (or register again
+            // when the server forgot it: the engine does on 4.04).
+            (void)client_.update(now());
+        }
+        pump();
+    });
+    m.link->on_disconnect([say, where](bool was, std::string_view reason) {
+        say(std::string(was ? "MQTT connection lost to " : "MQTT connect failed to ") + where +
+            ": " + std::string(reason) + " (retrying)");
+    });
+    m.link->on_message([this, s](std::string_view topic, bytes_view payload) {
+        auto i = mqtt_.find(s);
+        if (i == mqtt_.end() || topic != i->second.down || !i->second.opened) return;
+        if (opts_.mqtt_trace) opts_.mqtt_trace(false, topic, payload);
+        (void)client_.on_receive(i->second.peer, payload, now());
+        pump();
+    });
+    (void)m.link->subscribe(m.down);
+    if (auto r = m.link->start(); !r) {
+        say(std::string("MQTT link not started: ") + r.error().reason);
+        m.link.reset();
+        mqtt_.erase(s);
+        asio::post(loop_.io(), [this, s] { fail(s); });
+    }
 }
 
 void client_runner::handle_close(client::ssid s) {

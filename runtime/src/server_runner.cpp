@@ -1,5 +1,6 @@
 #include "sirocco/runtime/server_runner.hpp"
 
+#include <unistd.h>
 #include <cstdio>
 #include <filesystem>
 #include <random>
@@ -12,6 +13,7 @@
 #include "sirocco/lwm2m/builtin_models.hpp"
 #include "sirocco/lwm2m/ddf.hpp"
 #include "sirocco/runtime/metrics.hpp"
+#include "sirocco/runtime/server_uri.hpp"
 #include "sirocco/server/sqlite_observation_store.hpp"
 #include "sirocco/server/sqlite_registration_store.hpp"
 
@@ -87,6 +89,8 @@ server_runner::server_runner(asio::io_context& core, const server_runner_options
 
 server_runner::~server_runner() {
     if (socket_) socket_->close();
+    for (auto& l : mqtt_)
+        if (l.link) l.link->close();
     // Pending completions are dropped with the runner: stop() (run on the
     // core before destruction) has answered them with failure::cancelled.
 }
@@ -156,6 +160,7 @@ result<void> server_runner::start() {
     SIROCCO_TRY(socket_->open(udp_address(ip, opts_.coap_port),
                               [this](coap::peer_id p, bytes_view b) { on_datagram(p, b); }));
     bound_port_ = socket_->local_address().port();
+    SIROCCO_TRY(start_mqtt());
 
     // Peers of stored registrations (after a restart): their observations
     // and requests work before the client is heard from again.
@@ -166,6 +171,21 @@ result<void> server_runner::start() {
     if (metrics_) metrics_->set_registrations(registration_count_);
     std::size_t resumed = 0;
     for (const auto& reg : stored) {
+        if (is_mqtt_uri(reg.address)) {
+            // "mqtt://host:port/root/ep": the peer of that listener's topic.
+            for (std::size_t i = 0; i < mqtt_.size(); ++i) {
+                const auto& base = mqtt_[i].base;
+                if (reg.address.size() > base.size() &&
+                    reg.address.compare(0, base.size(), base) == 0 &&
+                    reg.address.substr(base.size()) == reg.endpoint) {
+                    bool fresh = mqtt_ids_.count({i, reg.endpoint}) == 0;
+                    (void)mqtt_peer(i, reg.endpoint, t);
+                    if (fresh) ++resumed;
+                    break;
+                }
+            }
+            continue;
+        }
         auto a = parse_address_text(reg.address);
         if (!a || a->address().is_v6() != ip.is_v6()) continue;
         auto p = socket_->peers().add(*a);
@@ -198,16 +218,116 @@ void server_runner::stop() {
         pump(lock);
         timer_.cancel();
         if (socket_) socket_->close();
+        for (auto& l : mqtt_)
+            if (l.link) l.link->close();
+        mqtt_up_ = 0;
         log_.write(log_level::info, "coap_stopped");
     });
 }
 
 std::string server_runner::address_text(coap::peer_id p) const {
+    if (auto it = mqtt_peers_.find(p.value()); it != mqtt_peers_.end()) return it->second.address;
     auto a = socket_ ? socket_->peers().address(p) : std::nullopt;
     if (!a) return "udp://unknown";
     std::string host = a->address().to_string();
     if (a->address().is_v6()) host = "[" + host + "]";
     return "udp://" + host + ":" + std::to_string(a->port());
+}
+
+result<void> server_runner::start_mqtt() {
+    for (std::size_t i = 0; i < opts_.mqtt_uris.size(); ++i) {
+        const std::string& uri = opts_.mqtt_uris[i];
+        auto t = parse_mqtt_target(uri);
+        if (!t) return unexpected(errc::invalid_argument, "--mqtt: not an mqtt:// or mqtts:// URI");
+        std::string host = t->host.find(':') != std::string::npos ? "[" + t->host + "]" : t->host;
+        mqtt_listener l;
+        l.root = t->root;
+        l.base = std::string(t->tls ? "mqtts://" : "mqtt://") + host + ":" +
+                 std::to_string(t->port) + "/" + t->root;
+        mqtt_options o;
+        o.host = t->host;
+        o.port = t->port;
+        o.client_id = opts_.mqtt_client_id.empty() ? "sirocco-server-" + std::to_string(::getpid())
+                                                   : opts_.mqtt_client_id;
+        if (opts_.mqtt_uris.size() > 1) o.client_id += "-" + std::to_string(i + 1);
+        o.keep_alive_s = opts_.mqtt_keep_alive_s;
+        o.username = opts_.mqtt_username;
+        o.password = opts_.mqtt_password;
+        o.tls.enabled = t->tls;
+        o.tls.ca_file = opts_.mqtt_ca_file;
+        o.tls.cert_file = opts_.mqtt_cert_file;
+        o.tls.key_file = opts_.mqtt_key_file;
+        o.tls.insecure = opts_.mqtt_insecure;
+        o.reconnect_min_ms = opts_.mqtt_reconnect_min_ms;
+        o.reconnect_max_ms = opts_.mqtt_reconnect_max_ms;
+        l.link = std::make_unique<mqtt_link>(core_, o);
+        std::string filter =
+            opts_.mqtt_share_group.empty()
+                ? t->root + "+/deviceToServer"
+                : "$share/" + opts_.mqtt_share_group + "/" + t->root + "+/deviceToServer";
+        SIROCCO_TRY(l.link->subscribe(filter));
+        std::string base = l.base;
+        l.link->on_connect([this, base, filter] {
+            ++mqtt_up_;
+            log_.write(log_level::info, "mqtt_connected",
+                       {{"broker", base}, {"subscribed", filter}});
+        });
+        l.link->on_disconnect([this, base](bool was, std::string_view reason) {
+            if (was && mqtt_up_ > 0) --mqtt_up_;
+            log_.write(log_level::warn, was ? "mqtt_connection_lost" : "mqtt_connect_failed",
+                       {{"broker", base}, {"reason", std::string(reason)}, {"retry", "back-off"}});
+        });
+        l.link->on_message(
+            [this, i](std::string_view topic, bytes_view b) { on_mqtt_message(i, topic, b); });
+        mqtt_.push_back(std::move(l));
+    }
+    for (auto& l : mqtt_)
+        SIROCCO_TRY(l.link->start());
+    return {};
+}
+
+coap::peer_id server_runner::mqtt_peer(std::size_t li, const std::string& ep, time_ms t) {
+    auto key = std::make_pair(li, ep);
+    if (auto it = mqtt_ids_.find(key); it != mqtt_ids_.end()) return coap::peer_id(it->second);
+    std::uint32_t id = next_mqtt_peer_++;
+    mqtt_ids_[key] = id;
+    mqtt_peer_info info;
+    info.listener = li;
+    info.endpoint = ep;
+    info.downlink = mqtt_downlink_topic(mqtt_[li].root, ep);
+    info.address = mqtt_[li].base + ep;
+    mqtt_peers_[id] = info;
+    coap::peer_id p(id);
+    if (engine_->open_peer(p, coap::framing::compact, info.address, t, ep))
+        engine_peers_.insert(id);
+    return p;
+}
+
+void server_runner::on_mqtt_message(std::size_t li, std::string_view topic, bytes_view b) {
+    if (stopped_) return;
+    const std::string& root = mqtt_[li].root;
+    static constexpr std::string_view suffix = "/deviceToServer";
+    if (topic.size() <= root.size() + suffix.size() || topic.substr(0, root.size()) != root ||
+        topic.substr(topic.size() - suffix.size()) != suffix)
+        return;
+    std::string ep(topic.substr(root.size(), topic.size() - root.size() - suffix.size()));
+    if (!check_mqtt_endpoint(ep)) return;  // never a topic level of its own
+    std::unique_lock<std::mutex> lock(mx_);
+    time_ms t = clock_.now();
+    coap::peer_id p = mqtt_peer(li, ep, t);
+    auto dropped_before = engine_->counters().coap_dropped;
+    auto r = engine_->on_receive(p, b, t);
+    bool dropped = !r || engine_->counters().coap_dropped != dropped_before;
+    if (dropped && metrics_) metrics_->coap_dropped();
+    if (dropped && garbage_logged_.insert(p.value()).second) {
+        log_.write(log_level::warn, "coap_dropped",
+                   {{"peer", address_text(p)},
+                    {"bytes", std::to_string(b.size())},
+                    {"reason",
+                     r ? std::string("not a valid CoAP message") : std::string(r.error().reason)},
+                    {"note", "further bad messages from this peer are not logged"}});
+    }
+    pump(lock);
 }
 
 void server_runner::on_datagram(coap::peer_id p, bytes_view b) {
@@ -304,14 +424,23 @@ void server_runner::pump(std::unique_lock<std::mutex>& lock) {
         while (auto tx = engine_->poll_transmit(mutable_bytes(tx_.data(), tx_.size()))) {
             any = true;
             bytes_view d(tx_.data(), tx->size);
+            auto mp = mqtt_peers_.find(tx->peer.value());
             // Refusals (4.xx / 5.xx answers to clients) are logged once each.
-            if (auto m = coap::decode(d, coap::framing::datagram);
+            if (auto m = coap::decode(
+                    d, mp != mqtt_peers_.end() ? coap::framing::compact : coap::framing::datagram);
                 m && m->code.is_response() && m->code.cls() >= 4) {
                 log_.write(log_level::warn, "coap_request_refused",
                            {{"peer", address_text(tx->peer)},
                             {"answer", code_text(m->code)},
                             {"reason", std::string(reinterpret_cast<const char*>(m->payload.data()),
                                                    m->payload.size())}});
+            }
+            if (mp != mqtt_peers_.end()) {
+                // QoS 0, retain 0 on the device's downlink; while the broker
+                // is away it is lost (the request times out).
+                auto& l = mqtt_[mp->second.listener];
+                if (l.link) (void)l.link->publish(mp->second.downlink, d, 0);
+                continue;
             }
             if (socket_ && socket_->is_open()) (void)socket_->send(tx->peer, d);
         }

@@ -10,6 +10,20 @@
 //    open/close ones too, after the runner acted on them), every datagram of
 //    poll_transmit() to the socket, and the timer is re-armed from
 //    next_deadline().
+// MQTT (mqtt:// and mqtts:// server URIs, docs/transports.md): one
+// mqtt_link per server account, client id = the endpoint name unless
+// options::mqtt.client_id says otherwise; it subscribes
+// {root}{ep}/serverToDevice and, once the broker accepted it,
+// transport_open(peer, framing::compact). Every transmission for that peer
+// is published on {root}{ep}/deviceToServer (QoS options::mqtt.qos, retain
+// 0), every message in goes to on_receive(). Losing the broker does not end
+// the registration (the lifetime does): the link reconnects with its own
+// back-off (the only one: the engine's transport stays open and what it
+// sends meanwhile is lost, its request timeout covers it), and after a
+// reconnection the runner sends an Update; an Update the server refuses
+// (4.04: the registration expired) makes the engine Register again. A
+// close_transport keeps the MQTT link (queue mode: the engine drops what
+// arrives while it sleeps).
 // Everything happens on the event loop's thread. sirocco-fleet runs many
 // runners on one event_loop: a runner holds one socket per address family
 // in use, one timer and the resolvers in flight; nothing global. Each
@@ -24,13 +38,16 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 
-#include "sirocco/runtime/asio.hpp"
 #include <boost/asio/ip/udp.hpp>
+#include "sirocco/runtime/asio.hpp"
 
 #include "sirocco/base/result.hpp"
 #include "sirocco/client/engine.hpp"
 #include "sirocco/runtime/event_loop.hpp"
+#include "sirocco/runtime/mqtt_link.hpp"
 #include "sirocco/runtime/udp_endpoint.hpp"
 
 namespace sirocco::runtime {
@@ -46,6 +63,30 @@ class client_runner {
         /// Called for every datagram sent (`out` true) or received, before
         /// the engine sees it (logs, debugging). May be empty.
         std::function<void(bool out, const udp_address& remote, bytes_view datagram)> trace;
+
+        /// The endpoint client name: the MQTT topics' {ep} and the default
+        /// MQTT client id. Needed for mqtt:// servers only.
+        std::string endpoint;
+        /// The device's MQTT connection settings (mqtt:// and mqtts://
+        /// servers): host, port and TLS on/off come from the URI.
+        struct mqtt_settings {
+            std::string client_id;  ///< empty: the endpoint name
+            std::string username;
+            std::string password;
+            std::string ca_file;    ///< mqtts://: CA of the broker
+            std::string cert_file;  ///< mqtts://: client certificate (optional)
+            std::string key_file;
+            bool insecure = false;  ///< skip the broker host name check (tests)
+            std::uint16_t keep_alive_s = 30;
+            time_ms reconnect_min_ms = 500;
+            time_ms reconnect_max_ms = 30000;
+            int qos = 0;
+            int protocol_version = 4;
+        } mqtt;
+        /// Every MQTT message sent (`out`) or received, with its topic (logs).
+        std::function<void(bool out, std::string_view topic, bytes_view payload)> mqtt_trace;
+        /// MQTT link events in words ("connected to ...", "lost ...: reason").
+        std::function<void(std::string_view what)> mqtt_log;
     };
 
     client_runner(event_loop& loop, client::client& c, event_handler on_event, options opts);
@@ -77,6 +118,8 @@ class client_runner {
     std::optional<udp_address> local_address(bool v6 = false) const;
     /// The server address a transport was opened to (tests, logs).
     std::optional<udp_address> server_address(client::ssid s) const;
+    /// The MQTT link of server account `s` (nullptr: not an MQTT server).
+    const mqtt_link* mqtt_link_of(client::ssid s) const;
 
   private:
     struct server_link {
@@ -92,6 +135,16 @@ class client_runner {
     udp_endpoint* socket_for(bool v6);
     udp_endpoint* socket_of(coap::peer_id p);
     void on_datagram(coap::peer_id p, bytes_view b);
+    void handle_open_mqtt(client::ssid s, std::string_view uri);
+    struct mqtt_server {
+        std::string uri;
+        std::unique_ptr<mqtt_link> link;
+        std::string up, down;  // topics
+        coap::peer_id peer;
+        bool opened = false;  // transport_open done
+    };
+    mqtt_server* mqtt_of(coap::peer_id p);
+    std::map<client::ssid, mqtt_server> mqtt_;
 
     event_loop& loop_;
     client::client& client_;

@@ -43,6 +43,7 @@
 #include "sirocco/base/result.hpp"
 #include "sirocco/lwm2m/model_store.hpp"
 #include "sirocco/runtime/device_manager.hpp"
+#include "sirocco/runtime/mqtt_link.hpp"
 #include "sirocco/runtime/server_clock.hpp"
 #include "sirocco/runtime/server_log.hpp"
 #include "sirocco/runtime/udp_endpoint.hpp"
@@ -75,8 +76,29 @@ struct server_runner_options {
     /// and coap:// firmware GETs). Called on the core thread with the
     /// engine's mutex held; returns true when it answered (engine.respond),
     /// false: 4.04 as without a handler.
-    std::function<bool(const server::event&, server::server_engine&, time_ms now)>
-        request_handler;
+    std::function<bool(const server::event&, server::server_engine&, time_ms now)> request_handler;
+
+    /// MQTT listeners beside the UDP socket (docs/transports.md): one broker
+    /// connection per URI (mqtt://host:port/root/ or mqtts://), subscribed to
+    /// {root}+/deviceToServer, or $share/{mqtt_share_group}/{root}+/
+    /// deviceToServer when the group is set. Each device topic is a peer
+    /// bound to its endpoint (a Register as another endpoint: 4.03); its
+    /// registration's address is "mqtt://host:port/root/ep".
+    std::vector<std::string> mqtt_uris;
+    std::string mqtt_share_group;
+    /// The server's own MQTT connection: client id (empty:
+    /// "sirocco-server-<pid>", "-<n>" added for the n-th listener when
+    /// several), credentials, TLS files (mqtts://), insecure (tests only).
+    std::string mqtt_client_id;
+    std::string mqtt_username;
+    std::string mqtt_password;
+    std::string mqtt_ca_file;
+    std::string mqtt_cert_file;
+    std::string mqtt_key_file;
+    bool mqtt_insecure = false;
+    std::uint16_t mqtt_keep_alive_s = 30;
+    time_ms mqtt_reconnect_min_ms = 250;
+    time_ms mqtt_reconnect_max_ms = 10000;
 };
 
 class server_runner final : public device_manager {
@@ -104,6 +126,8 @@ class server_runner final : public device_manager {
     /// WAL). Idempotent.
     void stop();
 
+    /// MQTT listeners connected to their broker now (any thread).
+    std::size_t mqtt_connected() const noexcept { return mqtt_up_.load(); }
     /// The bound CoAP port (after start()).
     std::uint16_t coap_port() const noexcept { return bound_port_.load(); }
     /// The metrics the runner updates (not owned; set before start(); may be
@@ -144,6 +168,27 @@ class server_runner final : public device_manager {
     void arm_timer();
     std::string address_text(coap::peer_id p) const;
     void open_engine_peer(coap::peer_id p, time_ms t);
+    result<void> start_mqtt();
+    void on_mqtt_message(std::size_t li, std::string_view topic, bytes_view b);
+    /// The MQTT peer of (listener, ep), made when new; lock held.
+    coap::peer_id mqtt_peer(std::size_t li, const std::string& ep, time_ms t);
+    struct mqtt_listener {
+        std::string base;  // "mqtt://host:port/root/"
+        std::string root;
+        std::unique_ptr<mqtt_link> link;
+    };
+    struct mqtt_peer_info {
+        std::size_t listener = 0;
+        std::string endpoint;
+        std::string downlink;  // {root}{ep}/serverToDevice
+        std::string address;   // base + ep
+    };
+    std::vector<mqtt_listener> mqtt_;
+    std::map<std::uint32_t, mqtt_peer_info> mqtt_peers_;  ///< peer -> topic
+    std::map<std::pair<std::size_t, std::string>, std::uint32_t>
+        mqtt_ids_;  ///< (listener, ep) -> peer
+    std::uint32_t next_mqtt_peer_ = 0x60000000u;
+    std::atomic<std::size_t> mqtt_up_{0};
 
     asio::io_context& core_;
     server_runner_options opts_;
