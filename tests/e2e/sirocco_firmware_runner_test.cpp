@@ -19,6 +19,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
+#include "../unit/mqtt/mosquitto_broker.hpp"
 #include "sirocco/runtime/client_runner.hpp"
 #include "sirocco/runtime/event_loop.hpp"
 #include "sirocco/runtime/firmware_repository.hpp"
@@ -77,7 +78,7 @@ bool eventually(Pred p, std::chrono::milliseconds limit = 10000ms) {
 /// The server: runner core thread + repository.
 class server_side {
   public:
-    explicit server_side(const fs::path& images)
+    explicit server_side(const fs::path& images, const std::string& mqtt_uri = {})
         : log_(out_, runtime::log_level::info),
           repo_(images, &metrics_.registry(),
                 [this](std::string_view ev, const auto& kv) {
@@ -92,6 +93,7 @@ class server_side {
         o.coap_address = "127.0.0.1";
         o.coap_port = 0;
         o.store = runtime::store_kind::memory;
+        if (!mqtt_uri.empty()) o.mqtt_uris.push_back(mqtt_uri);
         o.request_handler = [this](const server::event& e, server::server_engine& eng,
                                    coap::time_ms now) { return repo_.handle(e, eng, now); };
         auto r = runtime::server_runner::create(io_, o, log_);
@@ -155,23 +157,30 @@ class server_side {
 class device_side {
   public:
     device_side(const std::string& ep, std::uint16_t port, const fs::path& dir,
+                std::chrono::milliseconds delay = 0ms)
+        : device_side(ep, "coap://127.0.0.1:" + std::to_string(port), dir, delay) {}
+    device_side(const std::string& ep, const std::string& server_uri, const fs::path& dir,
                 std::chrono::milliseconds delay = 0ms) {
         runtime::device_settings s;
         s.endpoint = ep;
-        s.server_uri = "coap://127.0.0.1:" + std::to_string(port);
+        s.server_uri = server_uri;
         s.lifetime = 120;
         s.sensor_period_ms = 0;
         device_ = std::make_unique<runtime::sim_device>(s);
         sink_ = std::make_unique<runtime::file_firmware_sink>(dir);
         device_->set_firmware_sink(sink_.get());
+        runtime::client_runner::options ro;
+        ro.endpoint = ep;
         runner_ = std::make_unique<runtime::client_runner>(
-            loop_, device_->engine(), [this](const client::client_event& e) {
+            loop_, device_->engine(),
+            [this](const client::client_event& e) {
                 if (fetcher_) fetcher_->on_client_event(e);
                 if (e.kind == client::client_event_kind::registered) {
                     ++registrations_;
                     if (fetcher_ && !fetcher_->active() && fetcher_->resume()) ++resumed_;
                 }
-            });
+            },
+            ro);
         runtime::package_fetcher::options o;
         o.state_dir = dir;
         o.block_size = 1024;
@@ -346,6 +355,43 @@ TEST_F(fixture, wrong_size_and_unknown_path) {
     ASSERT_TRUE(srv.write_uri("fw-bad", "mq2m://server/img.bin?size=999999999").ok());
     EXPECT_TRUE(eventually([&] { return srv.read_int("fw-bad", "/5/0/5") == 2; }));
     EXPECT_EQ(srv.read_int("fw-bad", "/5/0/3"), 0);
+}
+
+// mq2m:// over MQTT: a mosquitto on a free port, the server's MQTT listener,
+// a device speaking MQTT; 4 MiB, then a broker restart half-way.
+TEST_F(fixture, mq2m_over_mqtt_4mib_and_a_broker_restart) {
+    test::mosquitto_broker broker;
+    ASSERT_TRUE(broker.start());
+    const std::string url = "mqtt://127.0.0.1:" + std::to_string(broker.port()) + "/lwm2m/";
+    auto image = put("img.bin", 4u << 20);
+    server_side srv(images, url);
+    {
+        device_side dev("fw-mqtt", url, dev_dir);
+        ASSERT_TRUE(eventually([&] { return srv.runner().find("fw-mqtt").has_value(); }));
+        const std::string uri = "mq2m://server/img.bin?size=" + std::to_string(image.size());
+        double s = full_update(srv, dev, "fw-mqtt", uri, image);
+        EXPECT_EQ(srv.repo().blocks_served(), 4096u);
+        std::printf("[ figure ] mq2m:// 4 MiB in 1024-byte blocks over MQTT: %.2f s, %.0f KiB/s\n",
+                    s, 4096.0 / s);
+    }
+    fs::remove_all(dev_dir);
+    {
+        device_side dev("fw-mqtt2", url, dev_dir, 1ms);
+        ASSERT_TRUE(eventually([&] { return srv.runner().find("fw-mqtt2").has_value(); }));
+        const std::string uri = "mq2m://server/img.bin?size=" + std::to_string(image.size());
+        ASSERT_TRUE(srv.write_uri("fw-mqtt2", uri).ok());
+        ASSERT_TRUE(eventually([&] { return dev.next_block() >= 1500; }, 120000ms));
+        broker.stop();
+        std::this_thread::sleep_for(1000ms);
+        ASSERT_TRUE(broker.start());
+        ASSERT_TRUE(eventually([&] { return dev.state() == client::firmware_state::downloaded; },
+                               180000ms));
+        EXPECT_TRUE(read_file(dev.sink().image_path()) == image);
+        EXPECT_TRUE(dev.saw("fw_download_retry"));
+        auto x = srv.submit("fw-mqtt2", server::execute_request{*lwm2m::path::parse("/5/0/2"), ""});
+        EXPECT_TRUE(x.ok()) << x.error;
+        EXPECT_EQ(srv.read_int("fw-mqtt2", "/5/0/5"), 1);
+    }
 }
 
 }  // namespace
