@@ -1,5 +1,8 @@
 #include "sirocco/runtime/client_runner.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <random>
 #include <string>
 
 #include <boost/asio/post.hpp>
@@ -31,8 +34,10 @@ client_runner::client_runner(event_loop& loop, client::client& c, event_handler 
 client_runner::~client_runner() {
     for (auto& [s, l] : links_)
         if (l.resolver) l.resolver->cancel();
-    for (auto& [s, m] : mqtt_)
+    for (auto& [s, m] : mqtt_) {
+        if (m.update_timer) m.update_timer->cancel();
         if (m.link) m.link->close();
+    }
 }
 
 result<void> client_runner::start() {
@@ -224,8 +229,22 @@ void client_runner::handle_open_mqtt(client::ssid s, std::string_view uri) {
             (void)client_.transport_open(s, i->second.peer, coap::framing::compact, now());
         } else {
             // Back after a loss: refresh the registration (or register again
-            // when the server forgot it: the engine does on 4.04).
-            (void)client_.update(now());
+            // when the server forgot it: the engine does on 4.04), after a
+            // random delay (options::mqtt_settings::update_delay_*).
+            time_ms lo = opts_.mqtt.update_delay_min_ms;
+            time_ms hi = std::max(lo, opts_.mqtt.update_delay_max_ms);
+            std::uniform_int_distribution<time_ms> pick(lo, hi);
+            static thread_local std::mt19937 rng{std::random_device{}()};
+            auto& t = i->second.update_timer;
+            if (!t) t = std::make_unique<asio::steady_timer>(loop_.io());
+            t->expires_after(std::chrono::milliseconds(pick(rng)));
+            t->async_wait([this, s](const boost::system::error_code& ec) {
+                if (ec) return;
+                auto j = mqtt_.find(s);
+                if (j == mqtt_.end() || !j->second.link || !j->second.link->connected()) return;
+                (void)client_.update(now());
+                pump();
+            });
         }
         pump();
     });

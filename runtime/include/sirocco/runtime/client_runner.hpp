@@ -20,7 +20,8 @@
 // the registration (the lifetime does): the link reconnects with its own
 // back-off (the only one: the engine's transport stays open and what it
 // sends meanwhile is lost, its request timeout covers it), and after a
-// reconnection the runner sends an Update; an Update the server refuses
+// reconnection the runner sends an Update (after 2-4 s, see
+// mqtt_settings::update_delay_*); an Update the server refuses
 // (4.04: the registration expired) makes the engine Register again. A
 // close_transport keeps the MQTT link (queue mode: the engine drops what
 // arrives while it sleeps).
@@ -42,6 +43,7 @@
 #include <string_view>
 
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include "sirocco/runtime/asio.hpp"
 
 #include "sirocco/base/result.hpp"
@@ -82,6 +84,13 @@ class client_runner {
             time_ms reconnect_max_ms = 30000;
             int qos = 0;
             int protocol_version = 4;
+            /// After a reconnection the Update goes out after a random delay
+            /// in [min, max]: the server's own link (reconnect ceiling 2 s
+            /// by default) is back and subscribed by then (at QoS 0 an
+            /// Update published before that is lost, and the engine would
+            /// Register anew), and a fleet does not Update all at once.
+            time_ms update_delay_min_ms = 2000;
+            time_ms update_delay_max_ms = 4000;
         } mqtt;
         /// Every MQTT message sent (`out`) or received, with its topic (logs).
         std::function<void(bool out, std::string_view topic, bytes_view payload)> mqtt_trace;
@@ -142,6 +151,7 @@ class client_runner {
         std::string up, down;  // topics
         coap::peer_id peer;
         bool opened = false;  // transport_open done
+        std::unique_ptr<asio::steady_timer> update_timer;
     };
     mqtt_server* mqtt_of(coap::peer_id p);
     std::map<client::ssid, mqtt_server> mqtt_;

@@ -97,8 +97,11 @@ struct server_runner_options {
     std::string mqtt_key_file;
     bool mqtt_insecure = false;
     std::uint16_t mqtt_keep_alive_s = 30;
-    time_ms mqtt_reconnect_min_ms = 250;
-    time_ms mqtt_reconnect_max_ms = 10000;
+    /// Back-off of the server's links: short, so that after a broker
+    /// restart the server is subscribed again before its devices send
+    /// their Updates (they wait 2-4 s, client_runner).
+    time_ms mqtt_reconnect_min_ms = 100;
+    time_ms mqtt_reconnect_max_ms = 2000;
 };
 
 class server_runner final : public device_manager {
