@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "options.hpp"
 #include "sirocco/runtime/client_runner.hpp"
 #include "sirocco/runtime/event_loop.hpp"
+#include "sirocco/runtime/package_fetcher.hpp"
 #include "sirocco/runtime/sim_device.hpp"
 
 namespace {
@@ -77,7 +80,27 @@ class client_app {
                                   "no answer to the De-register within 2 s; exiting");
                               loop_.stop();
                           }),
-          input_(loop_.io()) {}
+          input_(loop_.io()) {
+        if (!o.firmware_dir.empty()) {
+            fw_sink_ = std::make_unique<runtime::file_firmware_sink>(o.firmware_dir);
+            device_.set_firmware_sink(fw_sink_.get());
+            runtime::package_fetcher::options fo;
+            fo.state_dir = o.firmware_dir;
+            fo.block_size = o.fw_block_size;
+            fo.block_delay = std::chrono::milliseconds(o.fw_block_delay_ms);
+            fo.log = [](std::string_view ev,
+                        const std::vector<std::pair<std::string, std::string>>& kv) {
+                std::string line(ev);
+                for (const auto& [k, v] : kv)
+                    line += " " + k + "=" + v;
+                say(line);
+            };
+            fw_fetch_ = std::make_unique<runtime::package_fetcher>(
+                loop_, runner_, device_.firmware(), fw_sink_.get(), fo);
+            device_.firmware().set_fetcher(fw_fetch_.get(), {client::firmware_protocol::coap,
+                                                             client::firmware_protocol::mq2m});
+        }
+    }
 
     int run() {
         if (auto s = device_.setup_status(); !s) {
@@ -132,6 +155,7 @@ class client_app {
 
     void on_event(const client::client_event& ev) {
         using k = client::client_event_kind;
+        if (fw_fetch_) fw_fetch_->on_client_event(ev);
         switch (ev.kind) {
             case k::open_transport:
                 log(log_level::info, "connecting to " + std::string(ev.uri));
@@ -141,6 +165,8 @@ class client_app {
                 break;
             case k::registered:
                 say("registered " + std::string(ev.location));
+                // Continues a download a killed process left.
+                if (fw_fetch_ && !fw_fetch_->active()) fw_fetch_->resume();
                 break;
             case k::updated:
                 say("updated");
@@ -318,6 +344,9 @@ class client_app {
     asio::streambuf line_buf_;
     bool stopping_ = false;
     bool tty_ = false;
+    // After device_ and runner_: destroyed before them.
+    std::unique_ptr<runtime::file_firmware_sink> fw_sink_;
+    std::unique_ptr<runtime::package_fetcher> fw_fetch_;
 };
 
 std::string default_endpoint() {

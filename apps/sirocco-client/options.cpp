@@ -29,6 +29,11 @@ const char* const usage_text =
     "  --log-level L            error, warn, info or debug (default info)\n"
     "  --non-interactive        no console (the default when stdin is not a terminal)\n"
     "  --interactive            console on stdin even when it is not a terminal\n"
+    "  --firmware-dir DIR       firmware pull (mq2m:// and coap:// Package URIs): the image\n"
+    "                           goes to DIR/firmware.bin, the download state lets a restarted\n"
+    "                           process resume (docs/firmware.md)\n"
+    "  --fw-block-size N        block size of the pull: 16..1024, a power of two (default 1024)\n"
+    "  --fw-block-delay MS      pause between blocks in milliseconds (default 0)\n"
     "  --help                   this text\n"
     "\n"
     "Console commands: read PATH | set PATH VALUE | send PATH... | update | deregister | quit | "
@@ -166,6 +171,28 @@ std::optional<client_options> parse_options(const std::vector<std::string>& args
                 error = "--log-level: must be error, warn, info or debug: " + v;
                 return std::nullopt;
             }
+        } else if (flag == "--firmware-dir") {
+            if (!value(o.firmware_dir)) return std::nullopt;
+            if (o.firmware_dir.empty()) {
+                error = "--firmware-dir: empty path";
+                return std::nullopt;
+            }
+        } else if (flag == "--fw-block-size") {
+            if (!value(v)) return std::nullopt;
+            std::uint64_t n = 0;
+            if (!parse_u64(v, n) || n < 16 || n > 1024 || (n & (n - 1)) != 0) {
+                error = "--fw-block-size: a power of two in 16..1024: " + v;
+                return std::nullopt;
+            }
+            o.fw_block_size = static_cast<std::uint16_t>(n);
+        } else if (flag == "--fw-block-delay") {
+            if (!value(v)) return std::nullopt;
+            std::uint64_t n = 0;
+            if (!parse_u64(v, n) || n > 3600000) {
+                error = "--fw-block-delay: milliseconds (0..3600000): " + v;
+                return std::nullopt;
+            }
+            o.fw_block_delay_ms = static_cast<std::uint32_t>(n);
         } else if (flag == "--mqtt-ca") {
             if (!value(o.mqtt.ca_file)) return std::nullopt;
         } else if (flag == "--mqtt-cert") {

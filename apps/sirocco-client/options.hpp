@@ -2,6 +2,7 @@
 // main() so the unit tests can check every flag and error.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,11 @@ struct client_options {
         std::string client_id, username, password, ca_file, cert_file, key_file;
         bool insecure = false;
     } mqtt;
+    /// Firmware pull (docs/firmware.md): where the image and the download
+    /// state go ("" : the demo sink, no persistence), block size and pace.
+    std::string firmware_dir;
+    std::uint16_t fw_block_size = 1024;
+    std::uint32_t fw_block_delay_ms = 0;
 };
 
 /// Parses argv[1..]. On error returns nullopt and sets `error` to a message

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,6 +19,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "options.hpp"
+#include "sirocco/runtime/firmware_repository.hpp"
 #include "sirocco/runtime/http_server.hpp"
 #include "sirocco/runtime/metrics.hpp"
 #include "sirocco/runtime/rest_api.hpp"
@@ -34,7 +37,30 @@ class server_app {
         : opts_(o), log_(std::cerr, o.level), signals_(core_, SIGINT, SIGTERM) {}
 
     int run() {
-        auto r = runtime::server_runner::create(core_, opts_.runner, log_);
+        runtime::server_runner_options ro = opts_.runner;
+        if (!opts_.firmware_dir.empty()) {
+            std::error_code fec;
+            if (!std::filesystem::is_directory(opts_.firmware_dir, fec)) {
+                std::cerr << "sirocco-server: --firmware-dir: not a folder: " << opts_.firmware_dir
+                          << "\n";
+                return 1;
+            }
+            firmware_ = std::make_unique<runtime::firmware_repository>(
+                opts_.firmware_dir, &metrics_.registry(),
+                [this](std::string_view event,
+                       const std::vector<std::pair<std::string, std::string>>& kv) {
+                    std::vector<runtime::server_log::field> f;
+                    f.reserve(kv.size());
+                    for (const auto& [k, v] : kv)
+                        f.emplace_back(k, v);
+                    log_.write(runtime::log_level::info, event, std::span(f));
+                });
+            ro.request_handler = [this](const server::event& e, server::server_engine& eng,
+                                        coap::time_ms now) {
+                return firmware_->handle(e, eng, now);
+            };
+        }
+        auto r = runtime::server_runner::create(core_, ro, log_);
         if (!r) {
             std::cerr << "sirocco-server: " << r.error().reason << "\n";
             return 1;
@@ -144,6 +170,7 @@ class server_app {
     asio::executor_work_guard<asio::io_context::executor_type> http_guard_{http_io_.get_executor()};
     asio::signal_set signals_;
     runtime::metrics metrics_;
+    std::unique_ptr<runtime::firmware_repository> firmware_;  // outlives runner_
     std::unique_ptr<runtime::server_runner> runner_;
     std::unique_ptr<runtime::http::server> http_;
     std::vector<std::thread> workers_;

@@ -42,6 +42,8 @@ const char* const usage_text =
     "  --mqtt-password P        its password (or the environment variable\n"
     "                           SIROCCO_MQTT_PASSWORD)\n"
     "  --mqtt-insecure          do not check the broker's host name (tests only)\n"
+    "  --firmware-dir DIR       serve the files of DIR as mq2m://server/NAME and\n"
+    "                           coap://HOST:PORT/fw/NAME (docs/firmware.md)\n"
     "  --help                   this text\n"
     "\n"
     "On start it prints one line on stdout with the bound ports:\n"
@@ -164,6 +166,12 @@ std::optional<server_options> parse_options(const std::vector<std::string>& args
                 return std::nullopt;
             }
             o.runner.lifetime_grace = std::chrono::seconds(n);
+        } else if (flag == "--firmware-dir") {
+            if (!value(o.firmware_dir)) return std::nullopt;
+            if (o.firmware_dir.empty()) {
+                error = "--firmware-dir: empty path";
+                return std::nullopt;
+            }
         } else if (flag == "--mqtt") {
             if (!value(v)) return std::nullopt;
             auto t = runtime::parse_mqtt_target(v);

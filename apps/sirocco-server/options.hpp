@@ -18,6 +18,8 @@ struct server_options {
     std::uint16_t http_port = 8080;
     runtime::log_level level = runtime::log_level::info;
     bool help = false;
+    /// --firmware-dir: served as mq2m://server/NAME and coap://HOST:PORT/fw/NAME.
+    std::string firmware_dir;
 };
 
 /// Parses argv[1..]. On error returns nullopt and sets `error` to a message

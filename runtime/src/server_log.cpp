@@ -55,6 +55,10 @@ std::string server_log::quote(std::string_view v) {
 }
 
 void server_log::write(log_level l, std::string_view event, std::initializer_list<field> fields) {
+    write(l, event, std::span<const field>(fields.begin(), fields.size()));
+}
+
+void server_log::write(log_level l, std::string_view event, std::span<const field> fields) {
     if (!enabled(l)) return;
     auto now = std::chrono::system_clock::now();
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();

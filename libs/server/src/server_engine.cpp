@@ -542,6 +542,7 @@ void server_engine::handle_request(std::uint32_t peer, const coap::event& e, tim
             ev.uri_query.emplace_back(o.as_string());
         ev.content_format = coap::content_format(e.msg);
         ev.payload.assign(e.body.begin(), e.body.end());
+        ev.block2 = e.block2;
         events_.push_back(std::move(ev));
         return;
     }

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,6 +36,8 @@ class server_log {
 
     /// One line: ts, level, event, then the fields in order.
     void write(log_level l, std::string_view event, std::initializer_list<field> fields = {});
+    /// The same with fields known at run time only.
+    void write(log_level l, std::string_view event, std::span<const field> fields);
 
     /// logfmt quoting of one value (exposed for tests).
     static std::string quote(std::string_view v);

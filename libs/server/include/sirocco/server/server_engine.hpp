@@ -146,6 +146,7 @@ struct event {
     std::vector<std::string> uri_query;  ///< {"a=1"}
     std::optional<std::uint32_t> content_format;
     std::vector<std::uint8_t> payload;
+    std::optional<coap::block_value> block2;  ///< the Block2 option asked for (block-wise GET)
     // kind == response / notification / send / observation_cancelled:
     std::uint64_t handle = 0;
     std::string endpoint;
