@@ -38,6 +38,11 @@ Arguments of Mosquitto():
   extra      more config lines (global part, before the listener)
   listener_extra more lines after the listener line (TLS/auth options)
 
+With the repository's conf (use_username_as_clientid), one identity has
+one connection: a second one with the same certificate or user throws the
+first off. Import with sys.dont_write_bytecode = True (no __pycache__ in
+the source tree).
+
 A test must not need anything of this module but the class and the two
 helpers; the class never leaves a process or a folder behind (__exit__, and
 an atexit hook for a test that forgets the context manager).
@@ -337,10 +342,14 @@ class Mosquitto:
     def tls(self):
         return self.certs is not None
 
-    def url(self, root="lwm2m/", port=None):
-        """mqtt[s]://127.0.0.1:PORT/root for sirocco-server/--mqtt, sirocco-client --server."""
+    def url(self, root="lwm2m/", port=None, tls=None):
+        """mqtt[s]://127.0.0.1:PORT/root for sirocco-server --mqtt and
+        sirocco-client --server. `port`: another listener, plain unless `tls`
+        (from_repo_conf: ports[8884] is TLS, ports[1883] plain)."""
         port = port or self.port
-        scheme = "mqtt" if (not self.tls or port != self.port) else "mqtts"
+        if tls is None:
+            tls = self.tls and port == self.port
+        scheme = "mqtts" if tls else "mqtt"
         return "%s://127.0.0.1:%d/%s" % (scheme, port, root)
 
     def log_text(self):
