@@ -9,7 +9,7 @@ find_program(SIROCCO_MOSQUITTO_SUB mosquitto_sub)
 find_program(SIROCCO_OPENSSL openssl)
 if(Python3_Interpreter_FOUND AND SIROCCO_MOSQUITTO AND SIROCCO_MOSQUITTO_SUB AND SIROCCO_OPENSSL)
   foreach(case subscribe_other_downlink publish_other_uplink client_id_takeover foreign_ca
-               no_credentials dev_listener broker_restart mqtts_register register_other_ep)
+               no_credentials dev_listener shared_subscription broker_restart mqtts_register register_other_ep)
     add_test(NAME e2e_mqtt_security_${case}
              COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/sirocco_mqtt_security_test.py
                      ${CMAKE_BINARY_DIR}/bin ${case})

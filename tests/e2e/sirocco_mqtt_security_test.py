@@ -333,6 +333,22 @@ def case_dev_listener(bin_dir):
         sub.wait_message("local")
 
 
+# --- a shared subscription ($share) under the same ACL ---------------------------
+def case_shared_subscription(bin_dir):
+    """The server identity subscribed to $share/sirocco/lwm2m/+/deviceToServer
+    (several server nodes, --mqtt-share) gets the devices' uplinks and still
+    never a forged one."""
+    with Setup() as s:
+        srv = s.sub("server", "$share/sirocco/" + ROOT + "+/deviceToServer")
+        check(srv.suback() in ([0], [1]), "shared subscription granted: %r" % srv.suback())
+        s.pub("dev-a", up("dev-b"), "forged-shared")
+        s.pub("dev-a", up("dev-a"), "genuine-shared")
+        srv.wait_message("genuine-shared")
+        time.sleep(0.3)
+        check(srv.messages() == [(up("dev-a"), "genuine-shared")],
+              "the shared subscriber sees dev-a's own uplink only: %r" % srv.messages())
+
+
 # --- the fixture itself: restart on the same port ------------------------------------
 def case_broker_restart(bin_dir):
     with Setup() as s:
@@ -464,6 +480,7 @@ CASES = {
     "foreign_ca": case_foreign_ca,
     "no_credentials": case_no_credentials,
     "dev_listener": case_dev_listener,
+    "shared_subscription": case_shared_subscription,
     "broker_restart": case_broker_restart,
     "mqtts_register": case_mqtts_register,
     "register_other_ep": case_register_other_ep,
