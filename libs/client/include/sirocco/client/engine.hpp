@@ -86,7 +86,9 @@
 // the default limits: 36,600 bytes on Cortex-M4 (30,704 of them the CoAP
 // engine; the body, scratch, Register and Send buffers 3,968; the
 // observation set of observe.hpp most of the rest), 39,928 bytes on x86-64
-// (33,680 the CoAP engine). The data model is separate (688 / 768 bytes).
+// (33,680 the CoAP engine); fetch_block()'s buffer adds
+// SIROCCO_CLIENT_FETCH_BYTES + 8 (1,032 bytes) to these figures. The data
+// model is separate (688 / 768 bytes).
 // docs/perf/client-engine.md has the figures and how they were measured.
 #pragma once
 
