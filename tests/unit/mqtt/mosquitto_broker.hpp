@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -71,6 +72,9 @@ class mosquitto_broker {
         if (pid_ > 0) return true;
         pid_ = ::fork();
         if (pid_ == 0) {
+            // Dies with the test process (a crash or a ctest timeout would
+            // otherwise leave the broker running).
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
             int null = ::open("/dev/null", O_RDWR);
             ::dup2(null, 1);
             ::dup2(null, 2);
