@@ -111,6 +111,10 @@ def full_transfer(env, srv, c, uri, sha, label):
           (label, IMAGE_SIZE, secs, IMAGE_SIZE / 1024 / secs))
     n = blocks_served(srv)
     check(n == IMAGE_SIZE // BLOCK, "blocks served %d != %d" % (n, IMAGE_SIZE // BLOCK))
+    check(len(srv.log_events("firmware_transfer_start", file="img.bin")) == 1,
+          "one firmware_transfer_start line")
+    check(len(srv.log_events("firmware_transfer_end", file="img.bin")) == 1,
+          "one firmware_transfer_end line")
 
 
 def case_coap(bin_dir):
