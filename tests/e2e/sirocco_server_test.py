@@ -437,8 +437,31 @@ def case_docs_curl(bin_dir):
             doc_curl_commands(os.path.join(root, "docs", "rest-api.md"))]
     cmds += [("README.md", c) for c in doc_curl_commands(os.path.join(root, "README.md"))]
     check(len(cmds) >= 20, "found the curl commands of docs/rest-api.md: %d" % len(cmds))
+    # The README's main job also runs an MQTT demo device (sirocco-demo-mqtt)
+    # through a mosquitto: so does this test, when a command needs it.
+    need_mqtt = any("sirocco-demo-mqtt" in c for _, c in cmds)
+    broker = None
+    if need_mqtt:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from mosquitto_fixture import Mosquitto
+        broker = Mosquitto()
+        broker.start()
+    try:
+        run_docs_curl(bin_dir, cmds, broker)
+    finally:
+        if broker is not None:
+            broker.stop()
+
+
+def run_docs_curl(bin_dir, cmds, broker):
     with Env(bin_dir, "docs") as env:
-        srv = env.server()
+        if broker is not None:
+            srv = env.server("--mqtt", broker.url("lwm2m/"))
+            srv.wait_log("mqtt_connected")
+            mqtt_cli = env.client("sirocco-demo-mqtt", broker.url("lwm2m/"))
+            mqtt_cli.wait_output("registered /rd/")
+        else:
+            srv = env.server()
         cli = env.client("sirocco-demo", srv)
         cli.wait_output("registered /rd/")
         failures = []
