@@ -87,14 +87,16 @@ class child {
 
   private:
     void read() {
-        asio::async_read_until(out_, buf_, '\n', [this](const boost::system::error_code& ec, std::size_t n) {
-            if (ec) return;
-            std::string l(asio::buffers_begin(buf_.data()),
-                          asio::buffers_begin(buf_.data()) + static_cast<std::ptrdiff_t>(n) - 1);
-            buf_.consume(n);
-            lines.push_back(l);
-            read();
-        });
+        asio::async_read_until(
+            out_, buf_, '\n', [this](const boost::system::error_code& ec, std::size_t n) {
+                if (ec) return;
+                std::string l(
+                    asio::buffers_begin(buf_.data()),
+                    asio::buffers_begin(buf_.data()) + static_cast<std::ptrdiff_t>(n) - 1);
+                buf_.consume(n);
+                lines.push_back(l);
+                read();
+            });
     }
     pid_t pid_ = -1;
     int in_ = -1;

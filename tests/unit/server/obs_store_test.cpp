@@ -6,8 +6,8 @@
 
 #include <filesystem>
 #include <functional>
-#include <ostream>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "sirocco/server/dm.hpp"

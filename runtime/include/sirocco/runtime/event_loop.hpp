@@ -8,10 +8,10 @@
 #include <functional>
 #include <optional>
 
-#include "sirocco/runtime/asio.hpp"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include "sirocco/runtime/asio.hpp"
 
 #include "sirocco/runtime/clock.hpp"
 

@@ -10,8 +10,8 @@
 #include <optional>
 #include <unordered_map>
 
-#include "sirocco/runtime/asio.hpp"
 #include <boost/asio/ip/udp.hpp>
+#include "sirocco/runtime/asio.hpp"
 
 #include "sirocco/coap/config.hpp"
 

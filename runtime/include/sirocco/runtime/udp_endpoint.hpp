@@ -11,9 +11,9 @@
 #include <functional>
 #include <system_error>
 
-#include "sirocco/runtime/asio.hpp"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include "sirocco/runtime/asio.hpp"
 
 #include "sirocco/base/bytes.hpp"
 #include "sirocco/base/result.hpp"
