@@ -1,6 +1,8 @@
 // The SQLite observation store (see sqlite_observation_store.hpp).
 #include "sirocco/server/sqlite_observation_store.hpp"
 
+#include "sqlite_util.hpp"
+
 #include <sqlite3.h>
 
 #include <cstdint>
@@ -10,48 +12,8 @@ namespace {
 
 constexpr int schema_version = 1;
 
-class stmt {
-  public:
-    stmt(sqlite3* db, const char* sql) {
-        if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) s_ = nullptr;
-    }
-    ~stmt() { sqlite3_finalize(s_); }
-    stmt(const stmt&) = delete;
-    stmt& operator=(const stmt&) = delete;
-    bool ok() const noexcept { return s_ != nullptr; }
-    void text(int i, std::string_view v) {
-        if (s_) sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    }
-    void integer(int i, std::int64_t v) {
-        if (s_) sqlite3_bind_int64(s_, i, v);
-    }
-    void null(int i) {
-        if (s_) sqlite3_bind_null(s_, i);
-    }
-    int step() { return s_ ? sqlite3_step(s_) : SQLITE_ERROR; }
-    std::string col_text(int i) const {
-        auto* p = sqlite3_column_text(s_, i);
-        return p ? std::string(reinterpret_cast<const char*>(p),
-                               static_cast<std::size_t>(sqlite3_column_bytes(s_, i)))
-                 : std::string();
-    }
-    std::int64_t col_int(int i) const { return sqlite3_column_int64(s_, i); }
-    bool col_null(int i) const { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
-
-  private:
-    sqlite3_stmt* s_ = nullptr;
-};
-
-bool exec(sqlite3* db, const char* sql, std::string& err) {
-    char* msg = nullptr;
-    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &msg);
-    if (rc != SQLITE_OK) {
-        err = std::string(sql) + ": " + (msg ? msg : sqlite3_errstr(rc));
-        sqlite3_free(msg);
-        return false;
-    }
-    return true;
-}
+using sqlite_util::exec;
+using sqlite_util::stmt;
 
 std::string hex(const std::vector<std::uint8_t>& b) {
     static constexpr char digits[] = "0123456789abcdef";

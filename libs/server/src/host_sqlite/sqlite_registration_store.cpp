@@ -1,6 +1,8 @@
 // The SQLite registration store (see sqlite_registration_store.hpp).
 #include "sirocco/server/sqlite_registration_store.hpp"
 
+#include "sqlite_util.hpp"
+
 #include <sqlite3.h>
 
 #include <cstdint>
@@ -32,39 +34,7 @@ namespace {
 
 constexpr int schema_version = 1;
 
-// One prepared statement, finalized on scope exit.
-class stmt {
-  public:
-    stmt(sqlite3* db, const char* sql) {
-        if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) s_ = nullptr;
-    }
-    ~stmt() { sqlite3_finalize(s_); }
-    stmt(const stmt&) = delete;
-    stmt& operator=(const stmt&) = delete;
-    bool ok() const noexcept { return s_ != nullptr; }
-    void text(int i, std::string_view v) {
-        if (s_) sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    }
-    void integer(int i, std::int64_t v) {
-        if (s_) sqlite3_bind_int64(s_, i, v);
-    }
-    void null(int i) {
-        if (s_) sqlite3_bind_null(s_, i);
-    }
-    /// SQLITE_ROW, SQLITE_DONE or an error code.
-    int step() { return s_ ? sqlite3_step(s_) : SQLITE_ERROR; }
-    std::string col_text(int i) const {
-        auto* p = sqlite3_column_text(s_, i);
-        return p ? std::string(reinterpret_cast<const char*>(p),
-                               static_cast<std::size_t>(sqlite3_column_bytes(s_, i)))
-                 : std::string();
-    }
-    std::int64_t col_int(int i) const { return sqlite3_column_int64(s_, i); }
-    bool col_null(int i) const { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
-
-  private:
-    sqlite3_stmt* s_ = nullptr;
-};
+using sqlite_util::stmt;
 
 constexpr const char* columns =
     "endpoint, id, lwm2m_version, lifetime_s, binding, queue_mode, object_links, peer, address, "
