@@ -125,6 +125,11 @@ void fuzz_link(const std::uint8_t* data, std::size_t size) {
                                  bytes_view in) {
     // OMA LwM2M JSON is not written at the root (composite needs SenML).
     if (fmt == codec::content_format::lwm2m_json && ctx.base.is_root()) return;
+    // A CBOR map labelled 11543 is decoded as LwM2M CBOR (the swap codec::decode
+    // tolerates); what it holds need not be writable as OMA JSON, so the property
+    // only holds for real JSON input.
+    if (fmt == codec::content_format::lwm2m_json && !in.empty() && in[0] >= 0xA0 && in[0] <= 0xBF)
+        return;
     lwm2m::record_list first;
     if (!codec::decode(fmt, ctx, in, first)) return;
     if (first.records.empty()) return;
