@@ -1,0 +1,20 @@
+# mbedTLS 3.6 (Debian trixie's source, built with DTLS Connection ID, RFC 9146)
+# from .deps/mbedtls, where scripts/fetch-mbedtls installs it; never the
+# system's 2.28 (its CID is the pre-RFC draft). docs/security.md says why.
+# Gives the INTERFACE target sirocco::mbedtls (mbedtls + mbedx509 + mbedcrypto,
+# static, position independent, so Debug, ASan and the clang fuzz build link
+# the same libraries).
+include_guard(GLOBAL)
+set(SIROCCO_MBEDTLS_DIR "${CMAKE_SOURCE_DIR}/.deps/mbedtls" CACHE PATH
+    "Install prefix of the mbedTLS 3.6 built by scripts/fetch-mbedtls")
+find_package(MbedTLS 3.6 CONFIG QUIET PATHS "${SIROCCO_MBEDTLS_DIR}" NO_DEFAULT_PATH)
+if(NOT MbedTLS_FOUND)
+  message(FATAL_ERROR "mbedTLS 3.6 not found in ${SIROCCO_MBEDTLS_DIR}: "
+                      "run scripts/setup (or scripts/fetch-mbedtls)")
+endif()
+if(NOT TARGET sirocco::mbedtls)
+  add_library(sirocco_mbedtls INTERFACE)
+  add_library(sirocco::mbedtls ALIAS sirocco_mbedtls)
+  target_link_libraries(sirocco_mbedtls INTERFACE MbedTLS::mbedtls MbedTLS::mbedx509
+                                                  MbedTLS::mbedcrypto)
+endif()
