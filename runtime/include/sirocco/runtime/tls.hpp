@@ -38,6 +38,17 @@
 //
 // Ownership: a session owns copies of everything it is given; bytes_view
 // results of poll_* are valid until the next call on the same session.
+//
+// Threads: a session, and a server_context with every session it accepted,
+// are used from one thread at a time (the server sessions share the
+// context's RNG, session cache and cookie key). A server session keeps its
+// context's shared state alive, so the context may be destroyed first.
+//
+// Errors (sirocco::errc): invalid_argument (bad credentials or input),
+// not_allowed (the session is not in a state for the call, e.g. send()
+// before established or after closed/failed), capacity_exceeded (a DTLS
+// datagram larger than max_fragment), malformed (a fatal TLS error: the
+// state is failed and failure()/failure_reason() say why).
 #pragma once
 
 #include <cstdint>
@@ -67,18 +78,18 @@ result<mode> parse_mode(std::string_view s);
 struct credentials {
     mode m = mode::psk;
     // --- psk ---
-    std::string psk_identity;            ///< client: sent; server: unused (lookup)
-    std::vector<std::uint8_t> psk_key;   ///< client: the key; server: unused
+    std::string psk_identity;           ///< client: sent; server: unused (lookup)
+    std::vector<std::uint8_t> psk_key;  ///< client: the key; server: unused
     // --- rpk and x509 ---
-    std::string private_key_pem;         ///< our key (PEM; DER accepted too)
-    std::string certificate_pem;         ///< x509: our certificate chain, leaf first
+    std::string private_key_pem;  ///< our key (PEM; DER accepted too)
+    std::string certificate_pem;  ///< x509: our certificate chain, leaf first
     // --- what we expect of the peer ---
     std::vector<std::uint8_t> peer_public_key;  ///< rpk client: the server's
                                                 ///< SubjectPublicKeyInfo (DER), /0/x/4
-    std::string ca_pem;                  ///< x509: trust anchors (usage 0, 1, 2)
-    std::string peer_certificate_pem;    ///< x509 usage 3 (and 1): the exact certificate
-    std::uint8_t certificate_usage = 3;  ///< /0/x/15, default 3 as the Core TS says
-    std::string server_name;             ///< x509 client: host name checked (SNI too); "" no check
+    std::string ca_pem;                         ///< x509: trust anchors (usage 0, 1, 2)
+    std::string peer_certificate_pem;           ///< x509 usage 3 (and 1): the exact certificate
+    std::uint8_t certificate_usage = 3;         ///< /0/x/15, default 3 as the Core TS says
+    std::string server_name;  ///< x509 client: host name checked (SNI too); "" no check
 };
 
 /// Loads a PEM or DER file's bytes; io_error naming the path.
@@ -94,9 +105,9 @@ result<std::string> generate_ec_key();
 /// Who the peer proved to be once established.
 struct identity {
     mode m = mode::psk;
-    std::string psk_identity;                 ///< psk
-    std::vector<std::uint8_t> public_key;     ///< rpk and x509: SubjectPublicKeyInfo DER
-    std::string subject_cn;                   ///< x509: the leaf's Common Name
+    std::string psk_identity;              ///< psk
+    std::vector<std::uint8_t> public_key;  ///< rpk and x509: SubjectPublicKeyInfo DER
+    std::string subject_cn;                ///< x509: the leaf's Common Name
 };
 
 /// How a server decides (called during the handshake, on the caller's thread).
@@ -125,8 +136,17 @@ struct config {
     /// Client: a session (ticket-less cache of the server's session id and
     /// master secret) to resume; session::saved() gives it after a handshake.
     std::vector<std::uint8_t> resume;
-    /// Largest record payload (DTLS: keep datagrams under the path MTU).
-    std::size_t max_fragment = 1024;
+    /// Largest application payload of one DTLS record, i.e. the largest
+    /// CoAP datagram send() takes (1024-byte block + CoAP header and options);
+    /// the datagram carrying it is at most ~110 bytes larger (record header,
+    /// CID, IV, MAC). Handshake messages are fragmented to the same size.
+    std::size_t max_fragment = 1152;
+    /// Server: resumable sessions kept (session-id cache, RFC 5246 7.3), the
+    /// oldest dropped first; 0 disables resumption. Entries older than
+    /// session_lifetime_ms (measured with the `now` of the calls) are not
+    /// resumed.
+    std::size_t session_cache_size = 16384;
+    time_ms session_lifetime_ms = 24ull * 3600 * 1000;
 };
 
 enum class state : std::uint8_t { handshaking, established, closed, failed };
@@ -134,12 +154,12 @@ enum class state : std::uint8_t { handshaking, established, closed, failed };
 /// Why a handshake or session failed, for logs and tests.
 enum class failure : std::uint8_t {
     none,
-    unknown_identity,   ///< PSK identity / RPK key not known to the server
-    bad_key,            ///< wrong PSK (Finished did not verify), bad record MAC
-    bad_certificate,    ///< chain, CA, usage, name or RPK key mismatch
-    timeout,            ///< handshake_timeout_ms passed
-    peer_closed,        ///< close_notify or fatal alert from the peer
-    protocol,           ///< anything else the TLS library refused
+    unknown_identity,  ///< PSK identity / RPK key not known to the server
+    bad_key,           ///< wrong PSK (Finished did not verify), bad record MAC
+    bad_certificate,   ///< chain, CA, usage, name or RPK key mismatch
+    timeout,           ///< handshake_timeout_ms passed
+    peer_closed,       ///< close_notify or fatal alert from the peer
+    protocol,          ///< anything else the TLS library refused
 };
 std::string_view to_string(failure f) noexcept;
 
@@ -188,6 +208,9 @@ class session {
     /// Client: the session to pass as config::resume next time (empty when
     /// not established).
     virtual std::vector<std::uint8_t> saved() const = 0;
+    /// The Connection ID the peer puts in records it sends us (DTLS with
+    /// cid_length > 0; empty otherwise). dtls_server finds sessions by it.
+    virtual bytes_view local_cid() const noexcept = 0;
 };
 
 /// What every server session shares: our credentials for RPK/X.509, the
@@ -206,11 +229,13 @@ class server_context {
                                                     time_ms now) = 0;
     /// Stateless cookie exchange (RFC 6347 4.2.1): for a ClientHello without
     /// a valid cookie from `client_id`, the HelloVerifyRequest to send back
-    /// (no state kept); nullopt when `datagram` carries a valid cookie (go on
-    /// and accept()) or is not a ClientHello (drop it).
+    /// in `reply` (no state kept); `valid` when `datagram` starts with a
+    /// ClientHello carrying a valid cookie (go on: accept() and feed it);
+    /// neither (valid false, reply empty) when it is not a ClientHello in
+    /// epoch 0 or is malformed (drop it).
     struct cookie_check {
-        bool valid = false;                     ///< go on: accept() and feed it
-        std::vector<std::uint8_t> reply;        ///< HelloVerifyRequest, when not valid
+        bool valid = false;               ///< go on: accept() and feed it
+        std::vector<std::uint8_t> reply;  ///< HelloVerifyRequest, when not valid
     };
     virtual cookie_check check_cookie(bytes_view datagram, std::string_view client_id) = 0;
 };
