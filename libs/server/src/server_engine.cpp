@@ -251,6 +251,11 @@ result<void> server_engine::open_peer(peer_id peer, coap::framing f, std::string
         for (const auto& ep : endpoints) {
             auto reg = store_.find_by_endpoint(ep);
             if (!reg || reg->address != ps.address) continue;
+            // Another identity now at that address must not inherit it.
+            if (forbidden(peer.value(), reg->endpoint) != nullptr) {
+                unbound_.emplace(ps.address, reg->endpoint);
+                continue;
+            }
             if (reg->peer != peer) {
                 reg->peer = peer;
                 (void)store_.update(*reg);
@@ -262,6 +267,20 @@ result<void> server_engine::open_peer(peer_id peer, coap::framing f, std::string
     }
     settle(now);
     return {};
+}
+
+result<std::size_t> server_engine::set_peer_address(peer_id peer, std::string_view address) {
+    peer_state* ps = find_peer(peer.value());
+    if (ps == nullptr) return unexpected(errc::not_found, "peer not open");
+    ps->address = std::string(address);
+    std::size_t n = 0;
+    for (auto& reg : store_.find_by_peer(peer)) {
+        if (reg.address == ps->address) continue;
+        reg.address = ps->address;
+        SIROCCO_TRY(store_.update(reg));
+        ++n;
+    }
+    return n;
 }
 
 void server_engine::close_peer(peer_id peer) {
@@ -519,6 +538,30 @@ void server_engine::answer(std::uint32_t peer, const coap::event& e, coap::code 
     (void)engine_of(peer, *ps, now).respond(e.request, m, as_bytes(diagnostic), now);
 }
 
+const char* server_engine::forbidden(std::uint32_t peer, std::string_view endpoint) const {
+    auto it = peers_.find(peer);
+    if (it != peers_.end() && !it->second.bound_endpoint.empty() &&
+        it->second.bound_endpoint != endpoint)
+        return "ep does not match the peer's identity";
+    if (cfg_.authorize && !cfg_.authorize(peer_id{peer}, endpoint))
+        return "this peer may not act as this endpoint";
+    return nullptr;
+}
+
+void server_engine::refuse(std::uint32_t peer, const coap::event& e, std::string_view endpoint,
+                           const char* why, time_ms now) {
+    ++stats_.refused;
+    answer(peer, e, coap::codes::forbidden, why, now);
+    event ev;
+    ev.kind = event_kind::refused;
+    ev.peer = peer_id{peer};
+    ev.code = e.msg.code;
+    ev.endpoint = std::string(endpoint);
+    ev.result.code = lwm2m::status::forbidden;
+    ev.result.error = why;
+    events_.push_back(std::move(ev));
+}
+
 void server_engine::handle_request(std::uint32_t peer, const coap::event& e, time_ms now) {
     std::vector<std::string> path;
     for (const auto& o : coap::uri_path(e.msg))
@@ -588,10 +631,8 @@ void server_engine::handle_register(std::uint32_t peer, const coap::event& e, st
     auto params = parse_params(q);
     if (!params) return answer(peer, e, coap::codes::bad_request, params.error().reason, now);
     if (!params->endpoint) return answer(peer, e, coap::codes::bad_request, "missing ep", now);
-    if (const peer_state* ps = find_peer(peer);
-        ps != nullptr && !ps->bound_endpoint.empty() && ps->bound_endpoint != *params->endpoint)
-        return answer(peer, e, coap::codes::forbidden, "ep does not match the peer's identity",
-                      now);
+    if (const char* why = forbidden(peer, *params->endpoint))
+        return refuse(peer, e, *params->endpoint, why, now);
     if (params->lwm2m_version && !supported_version(*params->lwm2m_version))
         return answer(peer, e, coap::codes::precondition_failed, "unsupported LwM2M version", now);
     const auto cf = coap::content_format(e.msg);
@@ -640,9 +681,10 @@ void server_engine::handle_update(std::uint32_t peer, const coap::event& e, cons
                                   std::string_view body, time_ms now) {
     auto cur = store_.find_by_id(id);
     if (!cur) return answer(peer, e, coap::codes::not_found, "unknown registration", now);
-    if (const peer_state* ps = find_peer(peer);
-        ps != nullptr && !ps->bound_endpoint.empty() && ps->bound_endpoint != cur->endpoint)
-        return answer(peer, e, coap::codes::forbidden, "registration of another endpoint", now);
+    // The NEW peer's right counts: a session of another identity must not
+    // take the registration over by naming its id.
+    if (const char* why = forbidden(peer, cur->endpoint))
+        return refuse(peer, e, cur->endpoint, why, now);
     std::vector<std::string> q;
     for (const auto& o : coap::uri_query(e.msg))
         q.emplace_back(o.as_string());
@@ -694,11 +736,9 @@ void server_engine::handle_update(std::uint32_t peer, const coap::event& e, cons
 
 void server_engine::handle_delete(std::uint32_t peer, const coap::event& e, const std::string& id,
                                   time_ms now) {
-    if (const peer_state* ps = find_peer(peer); ps != nullptr && !ps->bound_endpoint.empty()) {
-        auto cur = store_.find_by_id(id);
-        if (cur && cur->endpoint != ps->bound_endpoint)
-            return answer(peer, e, coap::codes::forbidden, "registration of another endpoint", now);
-    }
+    if (auto cur = store_.find_by_id(id))
+        if (const char* why = forbidden(peer, cur->endpoint))
+            return refuse(peer, e, cur->endpoint, why, now);
     auto r = store_.remove(id);
     if (!r) return answer(peer, e, coap::codes::not_found, "unknown registration", now);
     ++stats_.deregistrations;

@@ -75,6 +75,8 @@ struct bench {
     std::optional<server_engine> server;
     std::vector<event> events;
     std::vector<std::unique_ptr<node>> nodes;
+    /// Datagrams the server sent to peers that are no device of this bench.
+    std::vector<coap::peer_id> stray;
 
     bench() {
         scfg.coap.rng = &cli::test::zero_rng::next;
@@ -141,6 +143,7 @@ struct bench {
             while (auto t = server->poll_transmit(buf)) {
                 any = true;
                 node* n = by_peer(t->peer);
+                if (n == nullptr) stray.push_back(t->peer);
                 if (n != nullptr && n->online)
                     (void)n->cl->on_receive(node::server_at_client, {buf.data(), t->size}, now);
                 drain();

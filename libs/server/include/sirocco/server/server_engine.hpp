@@ -31,6 +31,9 @@
 //     rebinding, server restart) and its stored observations resume there.
 //   DELETE /rd/{id}               2.02 Deleted; 4.04 unknown id.
 //   other methods on /rd...       4.05 Method Not Allowed.
+//   Register / Update / De-register from a peer that may not act as the
+//   endpoint (open_peer's bound_endpoint, server_config::authorize): 4.03
+//   Forbidden and a `refused` event; the registration stays where it was.
 //   POST /dp (Send, 6.4.4)        2.04 and event `send` (records decoded with
 //     the registration's models); 4.04 when the peer has no registration,
 //     4.00 without Content-Format or for a payload that does not decode,
@@ -96,6 +99,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -131,6 +135,14 @@ enum class event_kind : std::uint8_t {
     awake,         ///< `reg`: a queue-mode device was heard from
     observation_cancelled,  ///< `endpoint`, `obs`: ended (RST, error notification,
                             ///< registration gone, cancel request)
+    /// A Register, Update or De-register answered 4.03 Forbidden because the
+    /// peer may not act as that endpoint (open_peer's `bound_endpoint`, or
+    /// server_config::authorize said no): `peer`, `code` (the request's
+    /// method), `endpoint` (the one asked for, or the registration's),
+    /// `result.code` (forbidden) and `result.error` (the reason, also the
+    /// diagnostic payload of the 4.03). One event per refused request: a CoAP
+    /// retransmission of it is answered from the duplicate cache, silently.
+    refused,
 };
 
 struct event {
@@ -164,6 +176,17 @@ struct server_config {
     /// MAX_TRANSMIT_WAIT). Requests for a sleeping device wait until it is
     /// heard from, or until their timeout.
     time_ms queue_awake_ms = 93000;
+    /// Who may be whom (issue 8): called before a Register (with its `ep`),
+    /// an Update or a De-register (with the endpoint of the registration it
+    /// names) from `peer`, and before open_peer() binds a stored registration
+    /// to a new peer. false: the request is answered 4.03 Forbidden with the
+    /// reason in the diagnostic payload and a `refused` event, nothing
+    /// changes (a refused Update does not move the registration); a stored
+    /// registration is then not bound to that peer. Empty: everything is
+    /// allowed (bound_endpoint of open_peer still applies, checked first).
+    /// Called synchronously inside on_receive()/open_peer(); it must not call
+    /// back into the engine.
+    std::function<bool(peer_id peer, std::string_view endpoint)> authorize;
 };
 
 /// Handle of a send(); never 0.
@@ -202,6 +225,14 @@ class server_engine {
                            std::string_view bound_endpoint = {});
     /// Forgets a peer's CoAP state (its registrations stay until they expire).
     void close_peer(peer_id peer);
+    /// The runtime's text for an open peer changed while its session goes on
+    /// (DTLS Connection ID, RFC 9146: the client's source address moved):
+    /// the peer keeps its id, CoAP state, exchanges and observations; the
+    /// registrations bound to it get the new `address` in the store (no
+    /// event; the next Update or the REST API shows it). Returns how many
+    /// registrations were changed. Errors: not_found (the peer is not open);
+    /// those of the store's update().
+    result<std::size_t> set_peer_address(peer_id peer, std::string_view address);
 
     /// Feeds one datagram (or stream piece) from `peer`, opening it as a
     /// datagram peer when unknown. Errors: those of open_peer and of
@@ -249,6 +280,8 @@ class server_engine {
         /// send() calls; responses with fail != none among them; stored
         /// observations resumed in a peer's engine (restart, address change).
         std::uint64_t requests = 0, request_failures = 0, observations_resumed = 0;
+        /// Register / Update / De-register refused with 4.03 (`refused` events).
+        std::uint64_t refused = 0;
     };
     const stats& counters() const noexcept { return stats_; }
 
@@ -321,6 +354,10 @@ class server_engine {
     void handle_send(std::uint32_t peer, const coap::event& e, time_ms now);
     void answer(std::uint32_t peer, const coap::event& e, coap::code c, std::string_view diagnostic,
                 time_ms now, const std::string* location_id = nullptr);
+    /// The reason `peer` may not act as `endpoint`, or nullptr when it may.
+    const char* forbidden(std::uint32_t peer, std::string_view endpoint) const;
+    void refuse(std::uint32_t peer, const coap::event& e, std::string_view endpoint,
+                const char* why, time_ms now);
     std::string new_id();
 
     result<void> build(pending& p, const registration& reg);
