@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sirocco::server::sqlite_util {
 
@@ -29,6 +30,9 @@ class stmt {
     void null(int i) {
         if (s_) sqlite3_bind_null(s_, i);
     }
+    void blob(int i, const void* data, std::size_t n) {
+        if (s_) sqlite3_bind_blob(s_, i, data, static_cast<int>(n), SQLITE_TRANSIENT);
+    }
     /// SQLITE_ROW, SQLITE_DONE or an error code.
     int step() { return s_ ? sqlite3_step(s_) : SQLITE_ERROR; }
     std::string col_text(int i) const {
@@ -38,6 +42,11 @@ class stmt {
                  : std::string();
     }
     std::int64_t col_int(int i) const { return sqlite3_column_int64(s_, i); }
+    std::vector<std::uint8_t> col_blob(int i) const {
+        const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s_, i));
+        const auto n = static_cast<std::size_t>(sqlite3_column_bytes(s_, i));
+        return p ? std::vector<std::uint8_t>(p, p + n) : std::vector<std::uint8_t>();
+    }
     bool col_null(int i) const { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
 
   private:
