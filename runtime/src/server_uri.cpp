@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <string>
 
 #include "sirocco/coap/uri.hpp"
 
@@ -18,6 +19,52 @@ result<udp_target> parse_udp_target(std::string_view text) {
     auto h = coap::percent_decode(u->host, host);
     if (!h) return unexpected(h.error());
     return udp_target{std::string(*h), u->port};
+}
+
+std::string_view to_string(coap_transport t) noexcept {
+    switch (t) {
+        case coap_transport::udp:
+            return "udp";
+        case coap_transport::dtls:
+            return "dtls";
+        case coap_transport::tcp:
+            return "tcp";
+        case coap_transport::tls:
+            return "tls";
+    }
+    return "?";
+}
+
+result<coap_target> parse_coap_target(std::string_view text) {
+    // coap::parse_uri wants the scheme in lower case (RFC 3986 3.1: schemes
+    // are case-insensitive).
+    std::size_t colon = text.find(':');
+    std::string lowered;
+    if (colon != std::string_view::npos && colon < 16) {
+        lowered.assign(text);
+        for (std::size_t i = 0; i < colon; ++i)
+            lowered[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(lowered[i])));
+        text = lowered;
+    }
+    auto u = coap::parse_uri(text);
+    if (!u) return unexpected(u.error());
+    coap_target t;
+    if (u->scheme == "coap")
+        t.transport = coap_transport::udp;
+    else if (u->scheme == "coaps")
+        t.transport = coap_transport::dtls;
+    else if (u->scheme == "coap+tcp")
+        t.transport = coap_transport::tcp;
+    else if (u->scheme == "coaps+tcp")
+        t.transport = coap_transport::tls;
+    else
+        return unexpected(errc::unsupported, "not a CoAP server URI scheme");
+    std::array<char, 256> host{};
+    auto h = coap::percent_decode(u->host, host);
+    if (!h) return unexpected(h.error());
+    t.host = std::string(*h);
+    t.port = u->port;
+    return t;
 }
 
 namespace {

@@ -1,7 +1,9 @@
-// LwM2M server URIs of the runtime's transports: coap://host:port (UDP,
-// RFC 7252 6.1) and mqtt://host:port/root/, mqtts://host:port/root/ (LwM2M
-// over MQTT, docs/transports.md). Other schemes (coaps, coap+tcp, ...) come
-// with their transports in later issues and are refused with `unsupported`.
+// LwM2M server URIs of the runtime's transports (docs/transports.md):
+//   coap://host[:port]        CoAP over UDP (RFC 7252 6.1), port 5683
+//   coaps://host[:port]       CoAP over DTLS 1.2 (RFC 7252 6.2), port 5684
+//   coap+tcp://host[:port]    CoAP over TCP (RFC 8323 8.1), port 5683
+//   coaps+tcp://host[:port]   CoAP over TLS 1.2 (RFC 8323 8.2), port 5684
+//   mqtt://host:port/root/, mqtts://host:port/root/ (LwM2M over MQTT).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,34 @@ struct udp_target {
 /// than coap: DTLS/TCP not yet in the runtime), malformed (a bad %XX escape
 /// in the host).
 result<udp_target> parse_udp_target(std::string_view uri);
+
+/// How a CoAP server URI is reached.
+enum class coap_transport : std::uint8_t {
+    udp,   ///< coap://
+    dtls,  ///< coaps://
+    tcp,   ///< coap+tcp://
+    tls,   ///< coaps+tcp://
+};
+/// "udp", "dtls", "tcp", "tls".
+std::string_view to_string(coap_transport t) noexcept;
+
+struct coap_target {
+    coap_transport transport = coap_transport::udp;
+    std::string host;        ///< DNS name or IP literal (IPv6 without brackets), percent-decoded
+    std::uint16_t port = 0;  ///< explicit, else 5683 (coap, coap+tcp) or 5684 (coaps, coaps+tcp)
+    bool secure() const noexcept {
+        return transport == coap_transport::dtls || transport == coap_transport::tls;
+    }
+    bool stream() const noexcept {
+        return transport == coap_transport::tcp || transport == coap_transport::tls;
+    }
+};
+
+/// Parses a coap://, coaps://, coap+tcp:// or coaps+tcp:// server URI (the
+/// scheme in any case). Errors: those of coap::parse_uri (malformed, and
+/// unsupported for another scheme), malformed (a bad %XX escape in the
+/// host).
+result<coap_target> parse_coap_target(std::string_view uri);
 
 /// An MQTT broker and topic root (docs/transports.md).
 struct mqtt_target {
