@@ -18,3 +18,16 @@ if(NOT TARGET sirocco::mbedtls)
   target_link_libraries(sirocco_mbedtls INTERFACE MbedTLS::mbedtls MbedTLS::mbedx509
                                                   MbedTLS::mbedcrypto)
 endif()
+
+# sirocco::tls_only: runtime/src/tls.cpp and dtls_server.cpp alone (they are
+# in sirocco::runtime too), for the TLS unit tests, the fuzz build (which
+# has no runtime) and bench_tls, so these need not build all of the runtime.
+# Never link both this and sirocco::runtime into one program.
+if(NOT TARGET sirocco_tls_only AND TARGET sirocco::coap)
+  add_library(sirocco_tls_only STATIC ${CMAKE_SOURCE_DIR}/runtime/src/tls.cpp
+                                      ${CMAKE_SOURCE_DIR}/runtime/src/dtls_server.cpp)
+  add_library(sirocco::tls_only ALIAS sirocco_tls_only)
+  target_include_directories(sirocco_tls_only PUBLIC ${CMAKE_SOURCE_DIR}/runtime/include)
+  target_compile_options(sirocco_tls_only PRIVATE ${SIROCCO_WARNINGS})
+  target_link_libraries(sirocco_tls_only PUBLIC sirocco::coap sirocco::base sirocco::mbedtls)
+endif()
