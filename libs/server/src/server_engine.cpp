@@ -356,7 +356,10 @@ void server_engine::refresh(std::uint32_t peer, time_ms now) {
     ps->key.reset();
     if (!ps->eng) return;
     if (now >= ps->gc_at) {
-        if (ps->eng->idle(now)) {
+        // A stream connection's CSM exchange happens once (RFC 8323 5.3): a
+        // new engine would wait for a CSM that never comes again, so stream
+        // peers keep theirs until close_peer().
+        if (ps->fr != coap::framing::stream && ps->eng->idle(now)) {
             release(peer, *ps);
             ready_.erase(peer);
             return;

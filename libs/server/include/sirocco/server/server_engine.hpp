@@ -73,7 +73,8 @@
 // timeout when it was sent or waited for a slot, failure::expired when it
 // waited for a sleeping queue-mode device the whole time; the CoAP exchange
 // is cancelled then. A device's engine is released when idle for
-// EXCHANGE_LIFETIME (no exchanges, observations, dedup entries).
+// EXCHANGE_LIFETIME (no exchanges, observations, dedup entries); a stream
+// peer (RFC 8323, CSM once per connection) keeps its engine while open.
 //
 // Queue mode: a queue-mode registration is awake for cfg.queue_awake_ms
 // after any datagram from its peer (Register, Update, a response, a
