@@ -540,9 +540,19 @@ json object_links_json(const server::object_list& objects) {
 json registration_json(const server::registration& r, bool sleeping) {
     std::string transport = "udp";
     std::string address = r.address;
+    bool secure = false;
     if (const auto p = address.find("://"); p != std::string::npos) {
         transport = address.substr(0, p);
         address = address.substr(p + 3);
+    }
+    if (transport == "coaps") {
+        transport = "dtls";
+        secure = true;
+    } else if (transport == "coap+tcp") {
+        transport = "tcp";
+    } else if (transport == "coaps+tcp") {
+        transport = "tls";
+        secure = true;
     }
     json available = json::object();
     for (const auto& o : r.objects.objects) {
@@ -561,7 +571,7 @@ json registration_json(const server::registration& r, bool sleeping) {
     j["bindingMode"] = r.binding;
     j["rootPath"] = r.objects.root_path;
     j["objectLinks"] = object_links_json(r.objects);
-    j["secure"] = false;
+    j["secure"] = secure;
     j["additionalRegistrationAttributes"] = json::object();
     j["queuemode"] = r.queue_mode;
     j["availableInstances"] = std::move(available);
@@ -826,6 +836,153 @@ json object_model_json(const lwm2m::object_model& m) {
             {"lwm2mversion", std::string(m.lwm2m_version)},
             {"urn", std::string(m.urn)},
             {"resourcedefs", std::move(defs)}};
+}
+
+// --- security ------------------------------------------------------------------
+
+json security_json(const server::security_entry& e) {
+    json tls;
+    tls["mode"] = std::string(server::to_string(e.mode));
+    switch (e.mode) {
+        case server::security_mode::psk:
+            tls["details"] = {{"identity", e.psk_identity},
+                              {"key", hex(bytes_view(e.psk_key.data(), e.psk_key.size()))}};
+            break;
+        case server::security_mode::rpk:
+            tls["details"] = {{"key", hex(bytes_view(e.public_key.data(), e.public_key.size()))}};
+            break;
+        case server::security_mode::x509:
+            break;
+    }
+    return {{"endpoint", e.endpoint}, {"tls", std::move(tls)}};
+}
+
+namespace {
+
+std::optional<std::vector<std::uint8_t>> strict_unhex(std::string_view s) {
+    if (s.size() % 2 != 0) return std::nullopt;
+    std::vector<std::uint8_t> out;
+    out.reserve(s.size() / 2);
+    for (std::size_t i = 0; i < s.size(); i += 2) {
+        const int hi = hex_digit(s[i]);
+        const int lo = hex_digit(s[i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
+    }
+    return out;
+}
+
+}  // namespace
+
+parsed<server::security_entry> parse_security(const json& j) {
+    using result_t = parsed<server::security_entry>;
+    if (!j.is_object()) return result_t::fail("body: must be a JSON object");
+    server::security_entry e;
+    if (!j.contains("endpoint")) return result_t::fail("endpoint: missing");
+    if (!j["endpoint"].is_string()) return result_t::fail("endpoint: must be a string");
+    e.endpoint = j["endpoint"].get<std::string>();
+    if (!j.contains("tls")) {
+        if (j.contains("oscore")) return result_t::fail("oscore: not supported (only (D)TLS)");
+        return result_t::fail("tls: missing");
+    }
+    const json& tls = j["tls"];
+    if (!tls.is_object()) return result_t::fail("tls: must be an object");
+    if (!tls.contains("mode") || !tls["mode"].is_string())
+        return result_t::fail("tls.mode: missing (psk, rpk or x509)");
+    const std::string mode = tls["mode"].get<std::string>();
+    auto m = server::parse_security_mode(mode);
+    if (!m) return result_t::fail("tls.mode: '" + mode + "' is not psk, rpk or x509");
+    e.mode = *m;
+    if (e.mode == server::security_mode::x509) {
+        if (tls.contains("details") && !tls["details"].is_object() && !tls["details"].is_null())
+            return result_t::fail("tls.details: must be an object");
+        result_t r;
+        r.value = std::move(e);
+        return r;
+    }
+    if (!tls.contains("details")) return result_t::fail("tls.details: missing");
+    const json& d = tls["details"];
+    if (!d.is_object()) return result_t::fail("tls.details: must be an object");
+    if (e.mode == server::security_mode::psk) {
+        if (!d.contains("identity")) return result_t::fail("tls.details.identity: missing");
+        if (!d["identity"].is_string())
+            return result_t::fail("tls.details.identity: must be a string");
+        e.psk_identity = d["identity"].get<std::string>();
+    }
+    if (!d.contains("key")) return result_t::fail("tls.details.key: missing");
+    if (!d["key"].is_string()) return result_t::fail("tls.details.key: must be a hex string");
+    auto key = strict_unhex(d["key"].get<std::string>());
+    if (!key) return result_t::fail("tls.details.key: not a hex string");
+    if (e.mode == server::security_mode::psk)
+        e.psk_key = std::move(*key);
+    else
+        e.public_key = std::move(*key);
+    result_t r;
+    r.value = std::move(e);
+    return r;
+}
+
+std::string base64(bytes_view b) {
+    static constexpr char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((b.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 3 <= b.size(); i += 3) {
+        const unsigned v = (unsigned(b[i]) << 16) | (unsigned(b[i + 1]) << 8) | unsigned(b[i + 2]);
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += alphabet[(v >> 6) & 63];
+        out += alphabet[v & 63];
+    }
+    if (const std::size_t left = b.size() - i; left > 0) {
+        unsigned v = unsigned(b[i]) << 16;
+        if (left == 2) v |= unsigned(b[i + 1]) << 8;
+        out += alphabet[(v >> 18) & 63];
+        out += alphabet[(v >> 12) & 63];
+        out += left == 2 ? alphabet[(v >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+namespace {
+
+// {"x","y","params","b64Der"} of a SubjectPublicKeyInfo. The EC point is
+// the BIT STRING at the end of the SPKI (RFC 5480 2.2): 0x00 (unused
+// bits), 0x04 (uncompressed), X, Y.
+json pubkey_json(const std::vector<std::uint8_t>& spki) {
+    // The P-256 curve OID 1.2.840.10045.3.1.7 in DER.
+    static constexpr std::uint8_t p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48,
+                                            0xce, 0x3d, 0x03, 0x01, 0x07};
+    std::string x, y, params;
+    if (std::search(spki.begin(), spki.end(), std::begin(p256), std::end(p256)) != spki.end())
+        params = "secp256r1 [NIST P-256, X9.62 prime256v1] (1.2.840.10045.3.1.7)";
+    if (spki.size() >= 67 && spki[spki.size() - 65] == 0x04 && spki[spki.size() - 66] == 0x00 &&
+        !params.empty()) {
+        const std::uint8_t* pt = spki.data() + spki.size() - 64;
+        x = hex(bytes_view(pt, 32));
+        y = hex(bytes_view(pt + 32, 32));
+    }
+    return {{"x", x},
+            {"y", y},
+            {"params", params},
+            {"b64Der", base64(bytes_view(spki.data(), spki.size()))}};
+}
+
+}  // namespace
+
+json server_security_json(const std::vector<std::uint8_t>& spki,
+                          const std::vector<std::uint8_t>& certificate_der) {
+    json j = json::object();
+    if (!certificate_der.empty()) {
+        j["certificate"] = {
+            {"pubkey", pubkey_json(spki)},
+            {"b64Der", base64(bytes_view(certificate_der.data(), certificate_der.size()))}};
+    } else if (!spki.empty()) {
+        j["pubkey"] = pubkey_json(spki);
+    }
+    return j;
 }
 
 }  // namespace sirocco::runtime::leshan

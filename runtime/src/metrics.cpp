@@ -218,6 +218,34 @@ metrics::metrics() {
                 "CoAP messages dropped (malformed or unexpected).");
     r_.describe("sirocco_http_requests_total", metric_type::counter,
                 "REST API requests by HTTP status code.");
+    r_.describe("sirocco_tls_handshakes_total", metric_type::counter,
+                "DTLS/TLS handshakes by transport (dtls, tls) and outcome (established, "
+                "resumed, unknown_identity, bad_key, bad_certificate, timeout, peer_closed, "
+                "protocol).");
+    r_.describe("sirocco_tls_sessions", metric_type::gauge,
+                "Established DTLS sessions / TLS connections now, by transport.");
+    r_.describe("sirocco_tcp_connections", metric_type::gauge,
+                "Plain CoAP over TCP connections now.");
+    r_.describe("sirocco_registrations_refused_total", metric_type::counter,
+                "Register / Update / De-register answered 4.03 (identity and endpoint do not "
+                "match), by transport.");
+}
+
+void metrics::tls_handshake(std::string_view transport, std::string_view outcome) {
+    r_.inc("sirocco_tls_handshakes_total",
+           {{"outcome", std::string(outcome)}, {"transport", std::string(transport)}});
+}
+
+void metrics::set_tls_sessions(std::string_view transport, std::size_t n) {
+    r_.set("sirocco_tls_sessions", {{"transport", std::string(transport)}}, static_cast<double>(n));
+}
+
+void metrics::set_tcp_connections(std::size_t n) {
+    r_.set("sirocco_tcp_connections", {}, static_cast<double>(n));
+}
+
+void metrics::registration_refused(std::string_view transport) {
+    r_.inc("sirocco_registrations_refused_total", {{"transport", std::string(transport)}});
 }
 
 void metrics::set_registrations(std::size_t n) {

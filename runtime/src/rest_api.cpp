@@ -469,6 +469,71 @@ void delete_path(const ctx_ptr& c, const http::request& req, const http::respond
            {leshan::response_kind::plain, p, {}});
 }
 
+// --- security ----------------------------------------------------------------
+
+void install_security(http::server& http, const ctx_ptr& c) {
+    security_admin& sec = *c->opt.security;
+    http.route(http::verb::put, "/api/security/clients",
+               [c, &sec](const http::request& req, http::responder r) {
+                   if (!is_json_body(req)) {
+                       refuse(c, req, r, 400,
+                              "content type '" + std::string(req.header("content-type")) +
+                                  "' not supported (application/json)");
+                       return;
+                   }
+                   auto body = leshan::parse_json(req.body);
+                   if (!body.ok()) {
+                       refuse(c, req, r, 400, body.error);
+                       return;
+                   }
+                   auto e = leshan::parse_security(*body.value);
+                   if (!e.ok()) {
+                       refuse(c, req, r, 400, e.error);
+                       return;
+                   }
+                   auto put = sec.put_security(*e.value);
+                   if (!put) {
+                       const unsigned status = put.error().code == errc::invalid_argument ? 400
+                                               : put.error().code == errc::not_allowed    ? 409
+                                                                                          : 500;
+                       refuse(c, req, r, status, put.error().reason);
+                       return;
+                   }
+                   c->write_log(severity::info,
+                                "rest: security entry of '" + e.value->endpoint + "' " +
+                                    (*put == server::put_outcome::created ? "added" : "replaced") +
+                                    " (" + std::string(server::to_string(e.value->mode)) + ")");
+                   send_json(r, leshan::security_json(*e.value),
+                             *put == server::put_outcome::created ? 201 : 200);
+               });
+    http.route(http::verb::get, "/api/security/clients",
+               [c, &sec](const http::request&, http::responder r) {
+                   json arr = json::array();
+                   for (const auto& e : sec.security_entries())
+                       arr.push_back(leshan::security_json(e));
+                   send_json(r, arr);
+               });
+    http.route(http::verb::delete_, "/api/security/clients/{ep}",
+               [c, &sec](const http::request& req, http::responder r) {
+                   const std::string ep(req.param("ep"));
+                   auto removed = sec.remove_security(ep);
+                   if (!removed) {
+                       if (removed.error().code == errc::not_found)
+                           refuse(c, req, r, 404, "no security entry for endpoint '" + ep + "'");
+                       else
+                           refuse(c, req, r, 500, removed.error().reason);
+                       return;
+                   }
+                   c->write_log(severity::info, "rest: security entry of '" + ep + "' removed");
+                   send_json(r, leshan::security_json(*removed));
+               });
+    http.route(http::verb::get, "/api/security/server",
+               [c, &sec](const http::request&, http::responder r) {
+                   auto creds = sec.server_security();
+                   send_json(r, leshan::server_security_json(creds.public_key, creds.certificate));
+               });
+}
+
 }  // namespace
 
 void install(http::server& http, device_manager& dm, metrics& m, log_fn log, options opt) {
@@ -494,6 +559,8 @@ void install(http::server& http, device_manager& dm, metrics& m, log_fn log, opt
             arr.push_back(leshan::registration_json(reg, c->dm.sleeping(reg.endpoint)));
         send_json(r, arr);
     });
+
+    if (c->opt.security != nullptr) install_security(http, c);
 
     http.route(http::verb::get, "/metrics", [c](const http::request&, http::responder r) {
         r.send(http::response::text(200, c->m.expose(), std::string(prometheus_content_type)));

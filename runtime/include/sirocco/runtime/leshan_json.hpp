@@ -38,6 +38,7 @@
 #include "sirocco/lwm2m/path.hpp"
 #include "sirocco/server/dm.hpp"
 #include "sirocco/server/registration.hpp"
+#include "sirocco/server/security_store.hpp"
 
 namespace sirocco::runtime::leshan {
 
@@ -95,6 +96,10 @@ json object_links_json(const server::object_list& objects);
 ///  "rootPath","objectLinks","secure":false,"additionalRegistrationAttributes":{},
 ///  "queuemode","availableInstances":{"3":[0]},"sleeping" (queue mode only),
 ///  "transport":"udp"}.
+/// "transport" and "secure" follow the scheme of the registration's address:
+/// udp:// "udp", coaps:// "dtls" (secure), coap+tcp:// "tcp", coaps+tcp://
+/// "tls" (secure), mqtt:// / mqtts:// "mqtt" / "mqtts" (the broker
+/// authenticates MQTT devices, not the server: not "secure").
 /// registered_at / updated_at are taken as milliseconds since the epoch.
 json registration_json(const server::registration& r, bool sleeping);
 
@@ -184,6 +189,36 @@ json send_json(const std::string& endpoint, const std::vector<lwm2m::owned_recor
                const model_lookup& models);
 /// SLEEPING / AWAKE data: {"ep":"..."}.
 json presence_json(const std::string& endpoint);
+
+// --- security (leshan-demo-servers-shared: SecurityServlet,
+//     JacksonSecuritySerializer / Deserializer, PublicKeySerDes,
+//     X509CertificateSerDes) ------------------------------------------------
+
+/// A security entry: {"endpoint":"ep","tls":{"mode":"psk","details":
+/// {"identity":"id","key":"<hex>"}}}, rpk {"mode":"rpk","details":{"key":
+/// "<hex of the SubjectPublicKeyInfo DER>"}}, x509 {"mode":"x509"} (Leshan
+/// writes no details for x509).
+json security_json(const server::security_entry& e);
+
+/// Parses a PUT /api/security/clients body (the shape above; an x509
+/// "details" object may be given and is ignored; keys are hex, either case).
+/// Only what the JSON says is checked here (fields present, types, hex);
+/// server::check_entry() checks the values. Errors name the field:
+/// "endpoint: missing", "tls.mode: 'foo' is not psk, rpk or x509",
+/// "tls.details.key: not a hex string", "oscore: not supported (only (D)TLS)".
+parsed<server::security_entry> parse_security(const json& j);
+
+/// GET /api/security/server: {"pubkey":{"x","y","params","b64Der"}} when the
+/// server has a raw public key only, {"certificate":{"pubkey":{...},"b64Der"}}
+/// when it has a certificate, {} when neither. `spki`: the server's
+/// SubjectPublicKeyInfo DER; `certificate_der`: its certificate (DER, may be
+/// empty). x/y are hex of the uncompressed EC point's coordinates (empty when
+/// the key is not an uncompressed EC point); b64Der is standard base64.
+json server_security_json(const std::vector<std::uint8_t>& spki,
+                          const std::vector<std::uint8_t>& certificate_der);
+
+/// Standard base64 (RFC 4648 4, with padding).
+std::string base64(bytes_view b);
 
 // --- object models -----------------------------------------------------------
 

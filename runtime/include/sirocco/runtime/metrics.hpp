@@ -90,6 +90,10 @@ inline constexpr std::string_view prometheus_content_type = "text/plain; version
 ///   sirocco_sends_total                         Send (POST /dp) received
 ///   sirocco_coap_messages_dropped_total         malformed / unexpected CoAP
 ///   sirocco_http_requests_total{code}           REST API answers by status
+///   sirocco_tls_handshakes_total{outcome,transport}  DTLS/TLS handshakes (issue 8)
+///   sirocco_tls_sessions{transport}             gauge: established sessions now
+///   sirocco_tcp_connections                     gauge: plain TCP connections now
+///   sirocco_registrations_refused_total{transport}  4.03 to Register/Update/De-register
 class metrics {
   public:
     metrics();
@@ -103,6 +107,13 @@ class metrics {
     void send_received();
     void coap_dropped(std::uint64_t n = 1);
     void http_request(unsigned status);
+    /// `transport`: "dtls" or "tls"; `outcome`: "established", "resumed" or a
+    /// tls::failure name ("unknown_identity", "bad_key", ...).
+    void tls_handshake(std::string_view transport, std::string_view outcome);
+    void set_tls_sessions(std::string_view transport, std::size_t n);
+    void set_tcp_connections(std::size_t n);
+    /// `transport`: "udp", "dtls", "tcp", "tls", "mqtt".
+    void registration_refused(std::string_view transport);
 
     metric_registry& registry() noexcept { return r_; }
     const metric_registry& registry() const noexcept { return r_; }

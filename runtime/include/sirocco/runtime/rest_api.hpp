@@ -27,6 +27,16 @@
 //                                              DEREGISTRATION, SLEEPING, AWAKE,
 //                                              NOTIFICATION, SEND
 //   GET    /metrics                            Prometheus text 0.0.4
+//   PUT    /api/security/clients               add or replace a security entry
+//                                              (201 created, 200 replaced; 400 naming
+//                                              the bad field; 409 identity or key of
+//                                              another endpoint)
+//   GET    /api/security/clients               every entry (array)
+//   DELETE /api/security/clients/{ep}          200, 404 when there is none
+//   GET    /api/security/server                the server's public key / certificate
+//   (the /api/security routes only when options::security is set; Leshan's
+//   demo answers 200 to every PUT and to a DELETE of nothing, and 400 for a
+//   taken identity: we answer with the HTTP codes above instead)
 //
 // Answers: 200 with the Leshan response JSON when the device answered (also
 // for its 4.xx/5.xx: "success":false, "status":"NOT_FOUND"). Errors as JSON
@@ -48,6 +58,7 @@
 #include "sirocco/runtime/device_manager.hpp"
 #include "sirocco/runtime/http_server.hpp"
 #include "sirocco/runtime/metrics.hpp"
+#include "sirocco/server/security_store.hpp"
 
 namespace sirocco::runtime::rest {
 
@@ -56,11 +67,37 @@ enum class severity : std::uint8_t { debug, info, warn, error };
 /// HTTP strands and from the core thread).
 using log_fn = std::function<void(severity, std::string)>;
 
+/// The security store as the REST API sees it (server_runner implements it).
+/// Called from HTTP threads: implementations are thread-safe.
+class security_admin {
+  public:
+    virtual ~security_admin() = default;
+    /// Adds or replaces the entry (sessions authenticated with the old entry
+    /// of that endpoint are closed). Errors: those of security_store::put()
+    /// (invalid_argument -> 400, not_allowed -> 409, others -> 500).
+    virtual result<server::put_outcome> put_security(const server::security_entry& e) = 0;
+    /// Every entry, ordered by endpoint.
+    virtual std::vector<server::security_entry> security_entries() const = 0;
+    /// Removes the entry (and closes that endpoint's secure sessions).
+    /// Errors: not_found (-> 404), others -> 500.
+    virtual result<server::security_entry> remove_security(std::string_view endpoint) = 0;
+    /// The server's own credentials for GET /api/security/server: its
+    /// SubjectPublicKeyInfo DER and certificate DER (either may be empty).
+    struct server_credentials {
+        std::vector<std::uint8_t> public_key;
+        std::vector<std::uint8_t> certificate;
+    };
+    virtual server_credentials server_security() const = 0;
+};
+
 struct options {
     /// Used when a request has no ?timeout= (Leshan: 5 s).
     std::chrono::milliseconds default_timeout{5000};
     /// Largest ?timeout= accepted (seconds beyond it: 400).
     std::chrono::milliseconds max_timeout{std::chrono::minutes(10)};
+    /// The security store behind /api/security (not owned, must outlive
+    /// the HTTP sessions); nullptr: those routes are not installed (404).
+    security_admin* security = nullptr;
 };
 
 /// Adds every route above to `http` (call before http.start()) and sets its
