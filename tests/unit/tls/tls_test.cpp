@@ -405,6 +405,28 @@ TEST(tls_dtls, lost_flight_is_retransmitted) {
     EXPECT_EQ(s->state(), state::established);
 }
 
+TEST(tls_dtls, lost_last_flight_of_the_server_is_sent_again) {
+    // Full handshake: the server's CCS+Finished is lost; the server is
+    // already established, the client retransmits its last flight and the
+    // server answers it with its own again (RFC 6347 4.2.4).
+    auto ctx = psk_server();
+    auto c = tls::session::client({}, psk_client(), transport::datagram, 0).value();
+    auto s = ctx->accept(transport::datagram, "127.0.0.1:1", 0).value();
+    int s2c = 0;
+    // Server datagrams: 1 HelloVerifyRequest, 2 ServerHello..Done, 3 CCS+Finished.
+    pump(*c, *s, 0, [&](bool from_client, int) { return !from_client && ++s2c == 3; });
+    ASSERT_EQ(s->state(), state::established) << s->failure_reason();
+    ASSERT_EQ(c->state(), state::handshaking);
+    const auto d = c->next_deadline();
+    ASSERT_TRUE(d.has_value());
+    c->on_timer(*d);
+    pump(*c, *s, *d);
+    EXPECT_EQ(c->state(), state::established) << c->failure_reason();
+    EXPECT_EQ(s->state(), state::established);
+    pair_result p{std::move(c), std::move(s)};
+    expect_data_both_ways(p);
+}
+
 TEST(tls_dtls, handshake_timeout) {
     tls::config cfg;
     cfg.handshake_timeout_ms = 5000;
