@@ -58,7 +58,7 @@ class latency_histogram {
     double mean() const noexcept { return total_ ? sum_ / static_cast<double>(total_) : 0; }
 
     /// The value at quantile q (0..1): the middle of the bucket holding the
-    /// q-th sample, never above max(). 0 when empty.
+    /// q-th sample, within [min(), max()]. 0 when empty.
     std::uint64_t percentile(double q) const noexcept {
         if (total_ == 0) return 0;
         auto rank = static_cast<std::uint64_t>(q * static_cast<double>(total_));
@@ -66,7 +66,7 @@ class latency_histogram {
         std::uint64_t seen = 0;
         for (std::size_t i = 0; i < bucket_count; ++i) {
             seen += counts_[i];
-            if (seen > rank) return std::min(max_, middle(i));
+            if (seen > rank) return std::clamp(middle(i), min_, max_);
         }
         return max_;
     }
@@ -292,13 +292,16 @@ class load_shaper {
         double due = start_ + static_cast<double>(next_ - 1) / c_.rate;
         return std::clamp(due - t, 0.0, 0.005);
     }
+    /// A reply to (seq, slot) at time t; `ok` false: an error answer (frees
+    /// the slot, no latency sample; the caller counts it by kind).
     template <class Send>
-    void on_reply(std::uint64_t seq, std::uint64_t idx, double t, Send&& send) {
+    void on_reply(std::uint64_t seq, std::uint64_t idx, double t, Send&& send, bool ok = true) {
         if (idx >= slots_.size()) return;
         slot& s = slots_[idx];
         if (!s.busy || s.seq != seq) return;  // late or duplicate
         s.busy = false;
-        if (t >= from_ && t <= end_) hist_.record(static_cast<std::uint64_t>((t - s.t) * 1e6));
+        if (ok && t >= from_ && t <= end_)
+            hist_.record(static_cast<std::uint64_t>((t - s.t) * 1e6));
         if (c_.rate <= 0 && t <= end_) issue(idx, t, send);
     }
     const latency_histogram& histogram() const noexcept { return hist_; }
