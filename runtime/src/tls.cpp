@@ -412,6 +412,16 @@ class session_impl final : public session {
                             return unexpected(errc::invalid_argument,
                                               "server certificate is not a PEM or DER certificate");
                         verify_ = verify_kind::exact;
+                    } else if (usage_ == 1 && creds.ca_pem.empty()) {
+                        // PKIX-EE without trust anchors of ours: the leaf
+                        // must be the one given and within its dates.
+                        if (expected_.empty())
+                            return unexpected(errc::invalid_argument,
+                                              "certificate usage 1 needs the server certificate");
+                        if (parse_certificates(trust_.crt, creds.peer_certificate_pem) != 0)
+                            return unexpected(errc::invalid_argument,
+                                              "server certificate is not a PEM or DER certificate");
+                        verify_ = verify_kind::exact_dated;
                     } else {
                         if (creds.ca_pem.empty())
                             return unexpected(errc::invalid_argument, "CA certificate is missing");
@@ -594,7 +604,7 @@ class session_impl final : public session {
     tls::identity pending_identity;
 
   private:
-    enum class verify_kind : std::uint8_t { none, rpk, chain, chain_and_exact, exact };
+    enum class verify_kind : std::uint8_t { none, rpk, chain, chain_and_exact, exact, exact_dated };
 
     void common_setup(rng* r) {
         mbedtls_ssl_set_bio(&ssl_, this, &session_impl::bio_send, &session_impl::bio_recv, nullptr);
@@ -672,6 +682,7 @@ class session_impl final : public session {
                 }
                 return 0;
             case verify_kind::exact:
+            case verify_kind::exact_dated:
                 if (depth > 0) {
                     *flags = 0;
                 } else {
@@ -679,9 +690,14 @@ class session_impl final : public session {
                     for (const mbedtls_x509_crt* e = &s->expected_.crt; e && e->raw.len;
                          e = e->next)
                         match = match || same_der(*crt, *e);
-                    *flags =
-                        match ? 0u : static_cast<std::uint32_t>(MBEDTLS_X509_BADCERT_NOT_TRUSTED);
-                    if (!match) s->pending = tls::failure::bad_certificate;
+                    const std::uint32_t dates =
+                        s->verify_ == verify_kind::exact_dated
+                            ? *flags & static_cast<std::uint32_t>(MBEDTLS_X509_BADCERT_EXPIRED |
+                                                                  MBEDTLS_X509_BADCERT_FUTURE)
+                            : 0u;
+                    *flags = match ? dates
+                                   : static_cast<std::uint32_t>(MBEDTLS_X509_BADCERT_NOT_TRUSTED);
+                    if (*flags != 0) s->pending = tls::failure::bad_certificate;
                 }
                 return 0;
             case verify_kind::rpk:

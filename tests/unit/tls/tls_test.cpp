@@ -277,6 +277,19 @@ TEST_P(tls_both, x509_usages_0_to_3) {
     }
 }
 
+TEST_P(tls_both, x509_usage_1_without_trust_anchors_pins_the_certificate) {
+    auto ctx = cert_server();
+    tls::credentials c = x509_client(1);
+    c.ca_pem.clear();  // /0/x/4 holds the server's certificate only
+    auto p = handshake({}, c, *ctx, GetParam());
+    ASSERT_EQ(p.client->state(), state::established) << p.client->failure_reason();
+    c.peer_certificate_pem = pki::get().pem("dev2.pem");
+    auto q = handshake({}, c, *ctx, GetParam());
+    EXPECT_EQ(q.client->failure(), failure::bad_certificate) << q.client->failure_reason();
+    c.peer_certificate_pem.clear();
+    EXPECT_FALSE(tls::session::client({}, c, GetParam(), 0).has_value());
+}
+
 TEST_P(tls_both, x509_client_from_another_ca) {
     auto ctx = cert_server();
     auto p = handshake({}, x509_client(2, "rogue-dev1"), *ctx, GetParam());

@@ -37,12 +37,12 @@
 //         the peer's certificate must equal `peer_certificate_pem`, no chain).
 //         In detail: 0 and 2 verify the chain against `ca_pem` (and the name
 //         when `server_name` is set); 1 does that and also wants the leaf to
-//         equal `peer_certificate_pem` when given; 3 wants the leaf to equal
-//         `peer_certificate_pem`, or when that is empty one of the
-//         certificates in `ca_pem`, with no chain, date or name check
-//         (RFC 7671 5.1). The server takes a client certificate that chains
-//         to `server_policy::client_ca_pem` as an X.509 identity (subject
-//         CN), else one whose key `rpk_known` knows as an RPK identity.
+//         equal `peer_certificate_pem` when given (with `ca_pem` empty: only that
+//         the leaf equals `peer_certificate_pem` and is within its dates); 3 wants the leaf to
+//         equal `peer_certificate_pem`, or when that is empty one of the certificates in `ca_pem`,
+//         with no chain, date or name check (RFC 7671 5.1). The server takes a client certificate
+//         that chains to `server_policy::client_ca_pem` as an X.509 identity (subject CN), else one
+//         whose key `rpk_known` knows as an RPK identity.
 //
 // Ownership: a session owns copies of everything it is given; bytes_view
 // results of poll_* are valid until the next call on the same session.
