@@ -68,9 +68,9 @@ class server_app {
         runner_ = std::move(*r);
         runner_->set_metrics(&metrics_);
         if (auto s = runner_->start(); !s) {
-            std::cerr << "sirocco-server: cannot open the CoAP socket on "
-                      << opts_.runner.coap_address << ":" << opts_.runner.coap_port << ": "
-                      << s.error().reason << "\n";
+            std::cerr << "sirocco-server: cannot start the CoAP listeners (UDP on "
+                      << opts_.runner.coap_address << ":" << opts_.runner.coap_port
+                      << "): " << s.error().reason << "\n";
             return 1;
         }
         std::string http = "disabled";
@@ -87,6 +87,19 @@ class server_app {
         if (host.find(':') != std::string::npos) host = "[" + host + "]";
         std::cout << "listening coap=udp://" << host << ":" << runner_->coap_port()
                   << " http=" << http;
+        const auto ports = runner_->ports();
+        auto host_of = [](std::string a) {
+            return a.find(':') != std::string::npos ? "[" + a + "]" : a;
+        };
+        const std::string dtls_host =
+            host_of(opts_.runner.coaps_address.empty() ? opts_.runner.coap_address
+                                                       : opts_.runner.coaps_address);
+        const std::string tcp_host =
+            host_of(opts_.runner.coap_tcp_address.empty() ? opts_.runner.coap_address
+                                                          : opts_.runner.coap_tcp_address);
+        if (ports.dtls) std::cout << " coaps=coaps://" << dtls_host << ":" << ports.dtls;
+        if (ports.tcp) std::cout << " coap+tcp=coap+tcp://" << tcp_host << ":" << ports.tcp;
+        if (ports.tls) std::cout << " coaps+tcp=coaps+tcp://" << tcp_host << ":" << ports.tls;
         for (const auto& u : opts_.runner.mqtt_uris)
             std::cout << " mqtt=" << u;
         std::cout << std::endl;
@@ -134,10 +147,14 @@ class server_app {
         hc.port = opts_.http_port;
         http_ = std::make_unique<runtime::http::server>(http_io_, hc);
         // The REST API (its routes, /metrics, the HTTP response metrics).
-        runtime::rest::install(*http_, *runner_, metrics_,
-                               [this](runtime::rest::severity sev, std::string line) {
-                                   log_.write(level_of(sev), "http", {{"msg", std::move(line)}});
-                               });
+        runtime::rest::options ro;
+        ro.security = runner_.get();
+        runtime::rest::install(
+            *http_, *runner_, metrics_,
+            [this](runtime::rest::severity sev, std::string line) {
+                log_.write(level_of(sev), "http", {{"msg", std::move(line)}});
+            },
+            ro);
         if (auto ec = http_->start()) {
             static thread_local std::string reason;
             reason = "cannot open the HTTP server on " + opts_.http_address + ":" +
@@ -148,6 +165,10 @@ class server_app {
         if (host.find(':') != std::string::npos) host = "[" + host + "]";
         log_.write(runtime::log_level::info, "http_listening",
                    {{"address", opts_.http_address}, {"port", std::to_string(http_->port())}});
+        log_.write(runtime::log_level::info, "listening",
+                   {{"transport", "http"},
+                    {"address", opts_.http_address},
+                    {"port", std::to_string(http_->port())}});
         return "http://" + host + ":" + std::to_string(http_->port());
     }
 

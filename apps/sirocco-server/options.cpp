@@ -44,10 +44,32 @@ const char* const usage_text =
     "  --mqtt-insecure          do not check the broker's host name (tests only)\n"
     "  --firmware-dir DIR       serve the files of DIR as mq2m://server/NAME and\n"
     "                           coap://HOST:PORT/fw/NAME (docs/firmware.md)\n"
+    "  --coaps-port P           DTLS (coaps://) UDP port (default 5684; 0 = any free\n"
+    "                           port; -1 = off)\n"
+    "  --coap-tcp-port P        CoAP over TCP (coap+tcp://) port (default 5683; 0, -1)\n"
+    "  --coaps-tcp-port P       CoAP over TLS (coaps+tcp://) port (default 5684; 0, -1)\n"
+    "                           With --coap-port 0 these default to 0 as well; a port\n"
+    "                           taken by default that cannot be bound only disables\n"
+    "                           that listener (a warning), a port given cannot (exit 1)\n"
+    "  --coaps-address A        IP address of the DTLS socket (default: --coap-address)\n"
+    "  --coap-tcp-address A     IP address of the TCP and TLS listeners (default:\n"
+    "                           --coap-address)\n"
+    "  --tls-key FILE           the server's private key (PEM/DER, EC P-256) for RPK and\n"
+    "                           X.509 (default: a key generated at start, RPK only)\n"
+    "  --tls-cert FILE          the server's certificate (PEM, chain leaf first); without\n"
+    "                           it X.509 server authentication is off\n"
+    "  --tls-ca FILE            CA bundle (PEM) for client certificates; without it\n"
+    "                           X.509 clients are refused\n"
+    "  --dtls-cid N             DTLS Connection ID length, RFC 9146 (default 8; 0 = off)\n"
+    "  --max-handshakes N       DTLS/TLS handshakes in progress at once (default 256)\n"
+    "  (who may use which credentials: PUT /api/security/clients, docs/rest-api.md)\n"
     "  --help                   this text\n"
     "\n"
     "On start it prints one line on stdout with the bound ports:\n"
-    "  listening coap=udp://0.0.0.0:5683 http=http://0.0.0.0:8080\n"
+    "  listening coap=udp://0.0.0.0:5683 http=http://0.0.0.0:8080 coaps=coaps://0.0.0.0:5684\n"
+    "  coap+tcp=coap+tcp://0.0.0.0:5683 coaps+tcp=coaps+tcp://0.0.0.0:5684\n"
+    "(the secure and TCP parts only for the listeners that are on), and one log line\n"
+    "event=listening transport=udp|dtls|tcp|tls|http port=N per listener.\n"
     "SIGINT/SIGTERM: stop accepting, finish in-flight HTTP responses, close the\n"
     "stores, exit 0. Exit status 2: a bad flag or value; 1: cannot start.\n";
 
@@ -71,6 +93,10 @@ std::optional<server_options> parse_options(const std::vector<std::string>& args
                                             std::string& error) {
     server_options o;
     o.runner.data_dir = "sirocco-data";
+    o.runner.coaps_port = 5684;
+    o.runner.coap_tcp_port = 5683;
+    o.runner.coaps_tcp_port = 5684;
+    bool coaps_given = false, coap_tcp_given = false, coaps_tcp_given = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string flag = args[i];
         std::optional<std::string> inline_value;
@@ -99,6 +125,40 @@ std::optional<server_options> parse_options(const std::vector<std::string>& args
                 return false;
             }
             out = static_cast<std::uint16_t>(n);
+            return true;
+        };
+        // A port that may be -1 (off).
+        auto port_or_off = [&](int& out) -> bool {
+            std::string v;
+            if (!value(v)) return false;
+            if (v == "-1") {
+                out = -1;
+                return true;
+            }
+            std::uint64_t n = 0;
+            if (!parse_u64(v, n) || n > 65535) {
+                error = flag + ": not a port number (0..65535, or -1 = off): " + v;
+                return false;
+            }
+            out = static_cast<int>(n);
+            return true;
+        };
+        auto count = [&](std::uint64_t lo, std::uint64_t hi, std::uint64_t& out) -> bool {
+            std::string v;
+            if (!value(v)) return false;
+            if (!parse_u64(v, out) || out < lo || out > hi) {
+                error = flag + ": not a number in " + std::to_string(lo) + ".." +
+                        std::to_string(hi) + ": " + v;
+                return false;
+            }
+            return true;
+        };
+        auto file = [&](std::string& out) -> bool {
+            if (!value(out)) return false;
+            if (out.empty()) {
+                error = flag + ": empty path";
+                return false;
+            }
             return true;
         };
         auto address = [&](std::string& out) -> bool {
@@ -206,10 +266,50 @@ std::optional<server_options> parse_options(const std::vector<std::string>& args
                 return std::nullopt;
             }
             o.runner.mqtt_insecure = true;
+        } else if (flag == "--coaps-port") {
+            if (!port_or_off(o.runner.coaps_port)) return std::nullopt;
+            coaps_given = true;
+        } else if (flag == "--coap-tcp-port") {
+            if (!port_or_off(o.runner.coap_tcp_port)) return std::nullopt;
+            coap_tcp_given = true;
+        } else if (flag == "--coaps-tcp-port") {
+            if (!port_or_off(o.runner.coaps_tcp_port)) return std::nullopt;
+            coaps_tcp_given = true;
+        } else if (flag == "--coaps-address") {
+            if (!address(o.runner.coaps_address)) return std::nullopt;
+        } else if (flag == "--coap-tcp-address") {
+            if (!address(o.runner.coap_tcp_address)) return std::nullopt;
+        } else if (flag == "--tls-key") {
+            if (!file(o.runner.tls_key_file)) return std::nullopt;
+        } else if (flag == "--tls-cert") {
+            if (!file(o.runner.tls_cert_file)) return std::nullopt;
+        } else if (flag == "--tls-ca") {
+            if (!file(o.runner.tls_ca_file)) return std::nullopt;
+        } else if (flag == "--dtls-cid") {
+            std::uint64_t n = 0;
+            if (!count(0, 32, n)) return std::nullopt;
+            o.runner.dtls_cid_length = static_cast<std::uint8_t>(n);
+        } else if (flag == "--max-handshakes") {
+            std::uint64_t n = 0;
+            if (!count(1, 1000000, n)) return std::nullopt;
+            o.runner.max_handshakes = static_cast<std::size_t>(n);
         } else {
             error = flag + ": unknown option (see --help)";
             return std::nullopt;
         }
+    }
+    // Ports not given: 5684 / 5683 / 5684, or 0 (any free port) when the
+    // CoAP port is 0 (tests, several servers on one host); a default port
+    // that is taken only disables its listener.
+    if (!coaps_given && o.runner.coap_port == 0) o.runner.coaps_port = 0;
+    if (!coap_tcp_given && o.runner.coap_port == 0) o.runner.coap_tcp_port = 0;
+    if (!coaps_tcp_given && o.runner.coap_port == 0) o.runner.coaps_tcp_port = 0;
+    o.runner.coaps_port_required = coaps_given;
+    o.runner.coap_tcp_port_required = coap_tcp_given;
+    o.runner.coaps_tcp_port_required = coaps_tcp_given;
+    if (!o.runner.tls_cert_file.empty() && o.runner.tls_key_file.empty()) {
+        error = "--tls-cert needs --tls-key (the certificate's private key)";
+        return std::nullopt;
     }
     if (o.runner.mqtt_cert_file.empty() != o.runner.mqtt_key_file.empty()) {
         error = "--mqtt-cert and --mqtt-key go together";

@@ -9,6 +9,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 
+#include "server_listeners.hpp"
 #include "sirocco/coap/codec.hpp"
 #include "sirocco/lwm2m/builtin_models.hpp"
 #include "sirocco/lwm2m/ddf.hpp"
@@ -89,6 +90,7 @@ server_runner::server_runner(asio::io_context& core, const server_runner_options
 
 server_runner::~server_runner() {
     if (socket_) socket_->close();
+    stop_listeners();
     for (auto& l : mqtt_)
         if (l.link) l.link->close();
     // Pending completions are dropped with the runner: stop() (run on the
@@ -134,10 +136,16 @@ result<std::unique_ptr<server_runner>> server_runner::create(asio::io_context& c
         auto o = server::sqlite_observation_store::open(file);
         if (!o) return unexpected(o.error());
         r->obs_store_ = std::move(*o);
+        auto sec = open_security_store(opts, file);
+        if (!sec) return unexpected(sec.error());
+        r->sec_store_ = std::move(*sec);
         log.write(log_level::info, "store_opened", {{"kind", "sqlite"}, {"file", file}});
     } else {
         r->reg_store_ = std::make_unique<server::memory_registration_store>();
         r->obs_store_ = std::make_unique<server::memory_observation_store>();
+        auto sec = open_security_store(opts, {});
+        if (!sec) return unexpected(sec.error());
+        r->sec_store_ = std::move(*sec);
         log.write(log_level::info, "store_opened", {{"kind", "memory"}});
     }
 
@@ -146,6 +154,9 @@ result<std::unique_ptr<server_runner>> server_runner::create(asio::io_context& c
     cfg.coap.rng_ctx = r.get();
     cfg.expiry_grace_ms = static_cast<time_ms>(opts.lifetime_grace.count());
     cfg.queue_awake_ms = static_cast<time_ms>(opts.queue_awake.count());
+    // Who may be whom (issue 8): called inside engine calls, lock held.
+    server_runner* self = r.get();
+    cfg.authorize = [self](coap::peer_id p, std::string_view ep) { return self->authorize(p, ep); };
     r->engine_ =
         std::make_unique<server::server_engine>(cfg, *r->reg_store_, *r->obs_store_, r->models_);
     return r;
@@ -160,6 +171,11 @@ result<void> server_runner::start() {
     SIROCCO_TRY(socket_->open(udp_address(ip, opts_.coap_port),
                               [this](coap::peer_id p, bytes_view b) { on_datagram(p, b); }));
     bound_port_ = socket_->local_address().port();
+    log_.write(log_level::info, "listening",
+               {{"transport", "udp"},
+                {"address", opts_.coap_address},
+                {"port", std::to_string(bound_port_.load())}});
+    SIROCCO_TRY(start_listeners());
     SIROCCO_TRY(start_mqtt());
 
     // Peers of stored registrations (after a restart): their observations
@@ -218,6 +234,7 @@ void server_runner::stop() {
         pump(lock);
         timer_.cancel();
         if (socket_) socket_->close();
+        stop_listeners();
         for (auto& l : mqtt_)
             if (l.link) l.link->close();
         mqtt_up_ = 0;
@@ -227,6 +244,7 @@ void server_runner::stop() {
 
 std::string server_runner::address_text(coap::peer_id p) const {
     if (auto it = mqtt_peers_.find(p.value()); it != mqtt_peers_.end()) return it->second.address;
+    if (auto it = links_.find(p.value()); it != links_.end()) return it->second.address;
     auto a = socket_ ? socket_->peers().address(p) : std::nullopt;
     if (!a) return "udp://unknown";
     std::string host = a->address().to_string();
@@ -425,10 +443,12 @@ void server_runner::pump(std::unique_lock<std::mutex>& lock) {
             any = true;
             bytes_view d(tx_.data(), tx->size);
             auto mp = mqtt_peers_.find(tx->peer.value());
-            // Refusals (4.xx / 5.xx answers to clients) are logged once each.
-            if (auto m = coap::decode(
-                    d, mp != mqtt_peers_.end() ? coap::framing::compact : coap::framing::datagram);
-                m && m->code.is_response() && m->code.cls() >= 4) {
+            // Refusals (4.xx / 5.xx answers to clients) are logged once each;
+            // 4.03 (who may be whom) is logged from the engine's `refused`
+            // event instead, once per peer and endpoint (log_refusal).
+            if (auto m = coap::decode(d, framing_of(tx->peer.value()));
+                m && m->code.is_response() && m->code.cls() >= 4 &&
+                m->code != coap::codes::forbidden) {
                 log_.write(log_level::warn, "coap_request_refused",
                            {{"peer", address_text(tx->peer)},
                             {"answer", code_text(m->code)},
@@ -442,6 +462,7 @@ void server_runner::pump(std::unique_lock<std::mutex>& lock) {
                 if (l.link) (void)l.link->publish(mp->second.downlink, d, 0);
                 continue;
             }
+            if (send_link(tx->peer.value(), d)) continue;
             if (socket_ && socket_->is_open()) (void)socket_->send(tx->peer, d);
         }
         if (!any) break;
@@ -546,6 +567,9 @@ void server_runner::log_event(const server::event& e) {
         case k::observation_cancelled:
             log_.write(log_level::info, "observation_cancelled",
                        {{"ep", e.endpoint}, {"observation", e.obs ? e.obs->id : std::string()}});
+            break;
+        case k::refused:
+            log_refusal(e);
             break;
         case k::response:
         case k::request:

@@ -23,6 +23,29 @@
 //
 // Datagrams the engine refuses (malformed CoAP, ...) are dropped and logged
 // once per peer (a peer sending garbage is not allowed to flood the log).
+//
+// Secure and stream listeners (issue 8, server_listeners.cpp; docs/server.md):
+//  - DTLS 1.2 (coaps://) on its own UDP socket through tls::dtls_server
+//    (cookies, bounded handshakes, Connection ID): each established session
+//    is one engine peer (datagram framing, address "coaps://ip:port"); a CID
+//    session that moves keeps its peer, the registration's address follows
+//    (server_engine::set_peer_address).
+//  - CoAP over TCP (coap+tcp://, RFC 8323) and over TLS (coaps+tcp://): each
+//    connection is one engine peer (stream framing; the engine does
+//    CSM/Ping/Pong), address "coap+tcp://ip:port" / "coaps+tcp://ip:port".
+//  - Who may be whom (the security store, security_store.hpp): a DTLS/TLS
+//    peer may register, update and de-register only as the endpoint of the
+//    store entry its identity matches (PSK identity, RPK key, or x509 with
+//    the certificate's CN as endpoint); with no matching entry, as nobody.
+//    A UDP or TCP peer may not act as an endpoint that has a store entry.
+//    Everything else gets 4.03 (server_config::authorize), logged once per
+//    peer and endpoint. MQTT devices are authenticated by the broker (its
+//    ACLs bind topic and endpoint): the store does not apply to them.
+//  - Refused handshakes (unknown identity, wrong key, bad certificate,
+//    timeout) are logged once per address (the first 1,000 addresses; then
+//    only counted in sirocco_tls_handshakes_total).
+//  - Changing or removing an endpoint's entry (REST) closes its secure
+//    sessions: the device must handshake again with the new credentials.
 #pragma once
 
 #include <atomic>
@@ -37,6 +60,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include "sirocco/runtime/asio.hpp"
 
@@ -44,10 +68,13 @@
 #include "sirocco/lwm2m/model_store.hpp"
 #include "sirocco/runtime/device_manager.hpp"
 #include "sirocco/runtime/mqtt_link.hpp"
+#include "sirocco/runtime/rest_api.hpp"
 #include "sirocco/runtime/server_clock.hpp"
 #include "sirocco/runtime/server_log.hpp"
+#include "sirocco/runtime/tls.hpp"
 #include "sirocco/runtime/udp_endpoint.hpp"
 #include "sirocco/server/registration_store.hpp"
+#include "sirocco/server/security_store.hpp"
 #include "sirocco/server/server_engine.hpp"
 
 namespace sirocco::runtime {
@@ -102,9 +129,46 @@ struct server_runner_options {
     /// their Updates (they wait 2-4 s, client_runner).
     time_ms mqtt_reconnect_min_ms = 100;
     time_ms mqtt_reconnect_max_ms = 2000;
+
+    /// Secure and stream listeners (issue 8). Ports: -1 disabled (the
+    /// default here; sirocco-server's flags default to 5684 / 5683 / 5684),
+    /// 0 any free port. Addresses: "" = coap_address.
+    std::string coaps_address;
+    int coaps_port = -1;  ///< DTLS over UDP
+    std::string coap_tcp_address;
+    int coap_tcp_port = -1;   ///< CoAP over TCP
+    int coaps_tcp_port = -1;  ///< CoAP over TLS (address: coap_tcp_address)
+    /// When false, a listener whose port cannot be bound is only a warning
+    /// and that listener is off (sirocco-server: a port taken by default,
+    /// not given by a flag).
+    bool coaps_port_required = true;
+    bool coap_tcp_port_required = true;
+    bool coaps_tcp_port_required = true;
+    /// The server's private key (PEM/DER) for RPK and X.509; "" = a key
+    /// generated at start (RPK only). Its certificate (PEM, chain leaf
+    /// first); "" = no X.509 server certificate (X.509 clients are refused).
+    std::string tls_key_file;
+    std::string tls_cert_file;
+    /// CA bundle (PEM) client certificates must chain to; "" = X.509 clients
+    /// are refused.
+    std::string tls_ca_file;
+    /// DTLS Connection ID length (RFC 9146); 0 = no CID.
+    std::uint8_t dtls_cid_length = 8;
+    /// Bounds on what strangers can cost (dtls_server_limits).
+    std::size_t max_handshakes = 256;
+    std::size_t max_sessions = 200000;
+    /// DTLS/TLS handshake timeout.
+    time_ms handshake_timeout_ms = 30000;
+    /// Most TCP/TLS connections at once (more are closed at accept).
+    std::size_t max_connections = 100000;
 };
 
-class server_runner final : public device_manager {
+/// Bound ports of the listeners (0 = not listening).
+struct listener_ports {
+    std::uint16_t udp = 0, dtls = 0, tcp = 0, tls = 0;
+};
+
+class server_runner final : public device_manager, public rest::security_admin {
   public:
     /// Opens the stores and loads the models; nothing runs yet. `log` is
     /// borrowed (outlives the runner). Errors: io_error (the data dir cannot
@@ -133,6 +197,8 @@ class server_runner final : public device_manager {
     std::size_t mqtt_connected() const noexcept { return mqtt_up_.load(); }
     /// The bound CoAP port (after start()).
     std::uint16_t coap_port() const noexcept { return bound_port_.load(); }
+    /// Every bound port (after start()).
+    listener_ports ports() const noexcept;
     /// The metrics the runner updates (not owned; set before start(); may be
     /// nullptr).
     void set_metrics(metrics* m) noexcept { metrics_ = m; }
@@ -152,6 +218,19 @@ class server_runner final : public device_manager {
     server::server_engine::stats counters() const;
     /// The clock's now() (any thread).
     time_ms now() const noexcept { return clock_.now(); }
+
+    // rest::security_admin (any thread)
+    result<server::put_outcome> put_security(const server::security_entry& e) override;
+    std::vector<server::security_entry> security_entries() const override;
+    result<server::security_entry> remove_security(std::string_view endpoint) override;
+    server_credentials server_security() const override;
+
+    /// Secure sessions and stream connections now (any thread; tests).
+    struct link_counts {
+        std::size_t dtls = 0, tcp = 0, tls = 0;
+        std::size_t dtls_handshaking = 0;
+    };
+    link_counts links() const;
 
   private:
     server_runner(asio::io_context& core, const server_runner_options& opts, server_log& log);
@@ -192,6 +271,65 @@ class server_runner final : public device_manager {
         mqtt_ids_;  ///< (listener, ep) -> peer
     std::uint32_t next_mqtt_peer_ = 0x60000000u;
     std::atomic<std::size_t> mqtt_up_{0};
+
+    // --- secure and stream listeners (server_listeners.cpp) ---------------
+    struct listeners;    ///< sockets, dtls_server, TLS context, connections
+    struct stream_conn;  ///< one TCP or TLS connection
+    enum class link_kind : std::uint8_t { dtls, tcp, tls };
+    /// An engine peer that is a DTLS session or a TCP/TLS connection.
+    struct link_peer {
+        link_kind kind = link_kind::dtls;
+        std::uint32_t session = 0;          ///< dtls: dtls_server::session_id
+        std::shared_ptr<stream_conn> conn;  ///< tcp, tls
+        std::string address;                ///< "coaps://ip:port", ...
+        bool secure = false;
+        bool has_entry = false;  ///< the identity matched a store entry
+        std::string bound;       ///< its endpoint (secure peers)
+        std::string who;         ///< the identity, for logs ("psk:id")
+        std::string cn;          ///< x509: the certificate's CN
+    };
+    static result<std::unique_ptr<server::security_store>> open_security_store(
+        const server_runner_options& opts, const std::string& file);
+    result<void> start_listeners();
+    void stop_listeners();
+    /// Looks the identity up in the security store (lock held).
+    void bind_identity(link_peer& lp, const tls::identity& who);
+    void log_handshake_refused(const char* transport, const std::string& address, tls::failure f,
+                               const std::string& detail, const tls::identity* who);
+    /// Bytes from a link peer into the engine (stream: all of them); lock held.
+    void feed(std::uint32_t peer, bytes_view b, time_ms t, bool stream);
+    coap::framing framing_of(std::uint32_t p) const;
+    void dtls_receive();
+    void dtls_flush();
+    void dtls_drain(time_ms t);
+    void dtls_arm();
+    void accept_next(link_kind kind);
+    void on_accept(link_kind kind, boost::asio::ip::tcp::socket s);
+    std::size_t count_conns(link_kind kind) const;
+    void conn_read(const std::shared_ptr<stream_conn>& c);
+    void tls_progress(const std::shared_ptr<stream_conn>& c, time_ms t);
+    void conn_flush_tls(const std::shared_ptr<stream_conn>& c);
+    void conn_write(const std::shared_ptr<stream_conn>& c, bytes_view d);
+    void conn_do_write(const std::shared_ptr<stream_conn>& c);
+    void conn_arm_timer(const std::shared_ptr<stream_conn>& c);
+    /// Closes a connection and its engine peer; lock held.
+    void conn_close(const std::shared_ptr<stream_conn>& c, const std::string& reason);
+    /// server_config::authorize (core thread, engine lock held).
+    bool authorize(coap::peer_id p, std::string_view endpoint);
+    /// Sends engine output to a link peer; false when `p` is not one.
+    bool send_link(std::uint32_t p, bytes_view d);
+    /// Link peers whose identity is bound to `endpoint` are closed (core thread).
+    void close_links_of(const std::string& endpoint);
+    std::string transport_of(std::uint32_t p) const;
+    void log_refusal(const server::event& e);
+    std::unique_ptr<listeners> lst_;
+    std::map<std::uint32_t, link_peer> links_;  ///< engine peer -> link
+    std::set<std::pair<std::uint32_t, std::string>> refusals_logged_;
+
+    // security store (its own mutex: the TLS policy and REST use it)
+    mutable std::mutex sec_mx_;
+    std::unique_ptr<server::security_store> sec_store_;
+    server_credentials own_creds_;  ///< set by start_listeners()
 
     asio::io_context& core_;
     server_runner_options opts_;
