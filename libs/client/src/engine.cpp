@@ -113,6 +113,16 @@ client::client(const client_config& cfg, data_model& dm) noexcept
     if (cfg.preferred_format != 0) dm_.set_preferred_format(cfg.preferred_format);
 }
 
+mutable_bytes client::body_buf() noexcept {
+    if (cfg_.work != nullptr) return cfg_.work->body;
+    return mutable_bytes(body_.data(), body_.size());
+}
+
+mutable_bytes client::scratch_buf() noexcept {
+    if (cfg_.work != nullptr) return cfg_.work->scratch;
+    return mutable_bytes(scratch_.data(), scratch_.size());
+}
+
 void client::push(const client_event& e) noexcept {
     if (ev_count_ == events_.size()) return;  // full: the application is not polling
     events_[(ev_head_ + ev_count_) % events_.size()] = e;
@@ -170,9 +180,9 @@ result<void> client::load_settings(account& a) noexcept {
     if (srv == nullptr || !srv->has_instance(a.srv_iid))
         return unexpected(errc::not_found, "Server object instance is gone");
     const std::uint16_t i = a.srv_iid;
-    if (auto v = read_int(srv, i, 1, scratch_); v && *v > 0 && *v <= 0xFFFFFFFF)
+    if (auto v = read_int(srv, i, 1, scratch_buf()); v && *v > 0 && *v <= 0xFFFFFFFF)
         a.lifetime = static_cast<std::uint32_t>(*v);
-    if (auto v = read_res(srv, i, 7, scratch_); v && v->type() == data_type::string) {
+    if (auto v = read_res(srv, i, 7, scratch_buf()); v && v->type() == data_type::string) {
         std::string_view b = v->string();
         a.binding_len = 0;
         for (char c : b)
@@ -183,9 +193,9 @@ result<void> client::load_settings(account& a) noexcept {
         a.binding[0] = 'U';
         a.binding_len = 1;
     }
-    if (auto v = read_bool(srv, i, 23, scratch_)) a.mute_send = *v;
+    if (auto v = read_bool(srv, i, 23, scratch_buf())) a.mute_send = *v;
     auto u32 = [&](std::uint16_t rid, std::uint32_t& out) {
-        if (auto v = read_int(srv, i, rid, scratch_); v && *v >= 0 && *v <= 0xFFFFFFFF)
+        if (auto v = read_int(srv, i, rid, scratch_buf()); v && *v >= 0 && *v <= 0xFFFFFFFF)
             out = static_cast<std::uint32_t>(*v);
     };
     u32(17, a.retry_count);
@@ -208,22 +218,22 @@ result<void> client::start(time_ms now) noexcept {
     const std::size_t n = sec->instance_count();
     for (std::size_t k = 0; k < n; ++k) {
         const std::uint16_t iid = sec->instance_at(k);
-        if (read_bool(sec, iid, 1, scratch_).value_or(false)) continue;  // bootstrap server
-        auto id = read_int(sec, iid, 10, scratch_);
+        if (read_bool(sec, iid, 1, scratch_buf()).value_or(false)) continue;  // bootstrap server
+        auto id = read_int(sec, iid, 10, scratch_buf());
         if (!id || *id <= 0 || *id >= 65535) continue;
         // The Server instance with the same Short Server ID.
         std::optional<std::uint16_t> srv_iid;
         const std::size_t m = srv->instance_count();
         for (std::size_t j = 0; j < m && !srv_iid; ++j) {
             const std::uint16_t sj = srv->instance_at(j);
-            if (read_int(srv, sj, 0, scratch_) == id) srv_iid = sj;
+            if (read_int(srv, sj, 0, scratch_buf()) == id) srv_iid = sj;
         }
         if (!srv_iid) continue;
         if (accounts_.full()) break;
         account a;
         a.id = static_cast<ssid>(*id);
         a.srv_iid = *srv_iid;
-        auto uri = read_res(sec, iid, 0, scratch_);
+        auto uri = read_res(sec, iid, 0, scratch_buf());
         if (!uri || uri->type() != data_type::string || uri->string().size() > a.uri.size())
             continue;
         std::string_view u = uri->string();
@@ -270,6 +280,7 @@ void client::transport_failed(ssid server, time_ms now) noexcept {
     now_ = now;
     account* a = find_account(server);
     if (a == nullptr) return;
+    count(&client_counters::transport_failures);
     const bool was_deregistering = a->st == registration_state::deregistering;
     a->op = reg_op::none;
     a->send_busy = false;
@@ -403,7 +414,7 @@ std::optional<coap::observation_id> client::respond_result(
     bytes_view body;
     if (r.code == status::content) {
         (void)b.add_uint(opt::content_format, static_cast<std::uint16_t>(r.format));
-        body = bytes_view(body_.data(), std::min(r.size, body_.size()));
+        body = bytes_view(body_buf().data(), std::min(r.size, body_buf().size()));
     }
     if (r.code == status::created && location_oid && r.created) {
         char num[10];
@@ -413,6 +424,58 @@ std::optional<coap::observation_id> client::respond_result(
     auto o = coap_.respond(e.request, resp, body, now);
     if (!o) return std::nullopt;
     return *o;
+}
+
+// One count per request, by the operation it asks for (engine.hpp,
+// client_counters). A request with an unusable path is counted before this.
+void client::count_request(const coap::event& e, const lwm2m::path& path) noexcept {
+    if (cfg_.counters == nullptr) return;
+    const message& m = e.msg;
+    std::uint64_t client_counters::*f = &client_counters::other_requests;
+    const bool observe_reg = e.observe && *e.observe == 0;
+    if (e.block1 && (e.block1->more || e.block1->num > 0)) {
+        f = &client_counters::writes;
+    } else if (m.code == codes::get) {
+        auto a = coap::accept(m);
+        if (a && *a == cf_link)
+            f = &client_counters::discovers;
+        else if (observe_reg)
+            f = &client_counters::observes;
+        else if (e.observe && *e.observe == 1)
+            f = &client_counters::observe_cancels;
+        else
+            f = &client_counters::reads;
+    } else if (m.code == codes::fetch) {
+        f = observe_reg ? &client_counters::observes : &client_counters::composite_reads;
+    } else if (m.code == codes::put) {
+        f = (e.body.empty() && coap::uri_query(m).count() != 0) ? &client_counters::write_attributes
+                                                                : &client_counters::writes;
+    } else if (m.code == codes::post) {
+        if (path.is_resource())
+            f = &client_counters::executes;
+        else if (path.is_object())
+            f = &client_counters::creates;
+        else if (path.is_instance())
+            f = &client_counters::writes;
+    } else if (m.code == codes::del) {
+        f = &client_counters::deletes;
+    } else if (m.code == codes::ipatch) {
+        f = &client_counters::writes;
+    }
+    ++(cfg_.counters->*f);
+}
+
+void client::count_failure(const coap::event& e) noexcept {
+    if (cfg_.counters == nullptr) return;
+    if (e.kind == coap::event_kind::response) {
+        const unsigned cls = e.msg.code.cls(), detail = e.msg.code.detail();
+        if ((cls == 4 || cls == 5) && detail < 32)
+            ++cfg_.counters->error_codes[(cls - 4) * 32 + detail];
+    } else if (e.kind == coap::event_kind::timeout) {
+        ++cfg_.counters->timeouts;
+    } else {
+        ++cfg_.counters->transport_failures;
+    }
 }
 
 void client::handle_request(const coap::event& e, time_ms now) noexcept {
@@ -432,19 +495,32 @@ void client::handle_request(const coap::event& e, time_ms now) noexcept {
     for (const auto& seg : coap::uri_path(m)) {
         std::string_view s = seg.as_string();
         if (s.empty() && depth == 0) continue;  // a lone empty segment is the root
-        if (s.empty() || s.size() > 5) return answer(status::not_found);
+        if (s.empty() || s.size() > 5) {
+            count(&client_counters::other_requests);
+            return answer(status::not_found);
+        }
         std::uint32_t v = 0;
         for (char c : s) {
-            if (c < '0' || c > '9') return answer(status::not_found);
+            if (c < '0' || c > '9') {
+                count(&client_counters::other_requests);
+                return answer(status::not_found);
+            }
             v = v * 10 + static_cast<std::uint32_t>(c - '0');
         }
-        if (v > 65535) return answer(status::not_found);
-        if (depth == ids.size()) return answer(status::bad_request);
+        if (v > 65535) {
+            count(&client_counters::other_requests);
+            return answer(status::not_found);
+        }
+        if (depth == ids.size()) {
+            count(&client_counters::other_requests);
+            return answer(status::bad_request);
+        }
         ids[depth++] = static_cast<std::uint16_t>(v);
     }
     auto pr = lwm2m::path::from_ids(std::span<const std::uint16_t>(ids.data(), depth));
     if (!pr) return answer(status::bad_request);
     const lwm2m::path path = *pr;
+    count_request(e, path);
 
     const auto cf_opt = coap::content_format(m);
     std::optional<std::uint16_t> cf;
@@ -468,8 +544,8 @@ void client::handle_request(const coap::event& e, time_ms now) noexcept {
     }
     const std::string_view query(qbuf.data(), qlen);
     const bytes_view payload = e.body;
-    const mutable_bytes out(body_.data(), body_.size());
-    const mutable_bytes scratch(scratch_.data(), scratch_.size());
+    const mutable_bytes out = body_buf();
+    const mutable_bytes scratch = scratch_buf();
     const bool observe_reg = e.observe && *e.observe == 0;
 
     // Block1: a large Opaque write is handed to the object piece by piece.
@@ -646,6 +722,7 @@ result<void> client::send_register(account& a, time_ms now) noexcept {
     if (!size) return unexpected(size.error());
     auto x = coap_.send_request(a.peer, m, bytes_view(reg_buf_.data(), *size), now);
     if (!x) return unexpected(x.error());
+    count(&client_counters::registers);
     a.reg_x = *x;
     a.op = reg_op::reg;
     a.st = registration_state::registering;
@@ -678,6 +755,7 @@ result<void> client::send_update(account& a, time_ms now) noexcept {
     }
     auto x = coap_.send_request(a.peer, m, body, now);
     if (!x) return unexpected(x.error());
+    count(&client_counters::updates);
     a.reg_x = *x;
     a.op = reg_op::update;
     a.st = registration_state::updating;
@@ -695,6 +773,7 @@ result<void> client::send_deregister(account& a, time_ms now) noexcept {
     SIROCCO_TRY(b.add_uri_path({a.loc.data(), a.loc_len}));
     auto x = coap_.send_request(a.peer, m, {}, now);
     if (!x) return unexpected(x.error());
+    count(&client_counters::deregisters);
     a.reg_x = *x;
     a.op = reg_op::dereg;
     a.st = registration_state::deregistering;
@@ -763,6 +842,8 @@ void client::handle_result(account& a, const coap::event& e, time_ms now) noexce
     switch (op) {
         case reg_op::reg: {
             if (!response || code != status::created) {
+                count(&client_counters::register_failed);
+                count_failure(e);
                 reg_failed(a, now, code, err);
                 return;
             }
@@ -785,6 +866,7 @@ void client::handle_result(account& a, const coap::event& e, time_ms now) noexce
                                           "Register answer without a usable Location-Path"));
                 return;
             }
+            count(&client_counters::registered);
             a.loc_len = static_cast<std::uint8_t>(n);
             a.st = registration_state::registered;
             a.attempt = a.sequence = 0;
@@ -798,6 +880,7 @@ void client::handle_result(account& a, const coap::event& e, time_ms now) noexce
         }
         case reg_op::update: {
             if (response && code == status::changed) {
+                count(&client_counters::updated);
                 a.st = registration_state::registered;
                 a.timer = now + update_delay(a.sent_lifetime);
                 a.waking = false;
@@ -807,6 +890,8 @@ void client::handle_result(account& a, const coap::event& e, time_ms now) noexce
                 send_if_wanted(a, now);
                 return;
             }
+            count(&client_counters::update_failed);
+            count_failure(e);
             // 4.04: the server forgot us; any other failure: the registration
             // is in doubt. Register again (Core TS 1.2, 6.2.2), under the retry
             // procedure.
@@ -818,6 +903,7 @@ void client::handle_result(account& a, const coap::event& e, time_ms now) noexce
             return;
         }
         case reg_op::dereg: {
+            if (!response || !is_success(code)) count_failure(e);
             a.st = registration_state::idle;
             a.loc_len = 0;
             a.timer = 0;
@@ -990,7 +1076,8 @@ result<void> client::send(std::span<const lwm2m::path> paths, time_ms now, ssid 
             return unexpected(errc::capacity_exceeded, "a Send is already in progress");
     request_ctx ctx;
     ctx.server = a->id;
-    dm_result r = dm_.encode_paths(ctx, paths, cf_senml_cbor, std::nullopt, send_buf_, scratch_);
+    dm_result r =
+        dm_.encode_paths(ctx, paths, cf_senml_cbor, std::nullopt, send_buf_, scratch_buf());
     if (!is_success(r.code)) {
         if (r.code == status::not_found) return unexpected(errc::not_found, "no such path");
         if (r.code == status::request_entity_too_large)
@@ -1228,10 +1315,11 @@ void client::notify_one(std::uint32_t handle, time_ms now) noexcept {
     ctx.server = o->server;
     dm_result r;
     if (s->composite) {
-        r = dm_.encode_paths(ctx, o->paths.span(), o->format, std::nullopt, body_, scratch_);
+        r = dm_.encode_paths(ctx, o->paths.span(), o->format, std::nullopt, body_buf(),
+                             scratch_buf());
         if (is_success(r.code)) r.code = status::content;
     } else {
-        r = dm_.read(ctx, o->paths[0], o->format, body_, scratch_);
+        r = dm_.read(ctx, o->paths[0], o->format, body_buf(), scratch_buf());
     }
     message n;
     n.code = coap::code(static_cast<std::uint8_t>(r.code));
@@ -1240,10 +1328,11 @@ void client::notify_one(std::uint32_t handle, time_ms now) noexcept {
     bytes_view body;
     if (r.code == status::content) {
         (void)b.add_uint(opt::content_format, static_cast<std::uint16_t>(r.format));
-        body = bytes_view(body_.data(), std::min(r.size, body_.size()));
+        body = bytes_view(body_buf().data(), std::min(r.size, body_buf().size()));
     }
     const coap::observation_id id = s->id;
     auto sent = coap_.notify(id, n, body, now);
+    if (sent) count(&client_counters::notifications);
     obs_.notified(handle, now);
     // Gone on the CoAP side, or an error notification, which ends the
     // observation (RFC 7641 3.2, 4.2).

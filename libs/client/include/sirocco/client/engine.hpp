@@ -142,6 +142,54 @@ namespace sirocco::client {
 
 using coap::time_ms;
 
+/// Working memory an engine may borrow instead of using its own arrays
+/// (a simulator running many engines on one thread shares one set between
+/// all of them, so that each device does not pay for buffers it uses only
+/// during a call). `body` holds a response or notification body while it is
+/// encoded and handed to the CoAP engine (which copies it), `scratch` is the
+/// data model's working memory; both are used only during a call into the
+/// engine (on_receive, on_timer, changed, update, send, ...) and must not
+/// overlap. Lent through client_config::work, they must outlive every
+/// engine that uses them; engines sharing them must be driven from one
+/// thread. Sizes as SIROCCO_CLIENT_BODY_BYTES / SIROCCO_CLIENT_SCRATCH_BYTES
+/// (the body bounds the largest answer, the scratch the records of a Read).
+struct work_buffers {
+    mutable_bytes body;
+    mutable_bytes scratch;
+};
+
+/// What an engine did, counted into a caller's structure
+/// (client_config::counters; several engines may share one, from one
+/// thread). Requests are counted when they are answered, by operation.
+struct client_counters {
+    std::uint64_t reads = 0;             ///< GET (not Observe, not Discover)
+    std::uint64_t observes = 0;          ///< GET / FETCH with Observe 0 (answered 2.05 or not)
+    std::uint64_t observe_cancels = 0;   ///< GET with Observe 1
+    std::uint64_t discovers = 0;         ///< GET with Accept 40
+    std::uint64_t composite_reads = 0;   ///< FETCH without Observe
+    std::uint64_t writes = 0;            ///< PUT / POST on an instance, iPATCH
+    std::uint64_t write_attributes = 0;  ///< PUT with Uri-Query and no payload
+    std::uint64_t executes = 0;          ///< POST on a resource
+    std::uint64_t creates = 0;           ///< POST on an object
+    std::uint64_t deletes = 0;           ///< DELETE
+    std::uint64_t other_requests = 0;    ///< anything else (answered 4.xx)
+    std::uint64_t notifications = 0;     ///< notifications handed to the CoAP engine
+    std::uint64_t registers = 0;         ///< Register requests sent
+    std::uint64_t updates = 0;           ///< Update requests sent
+    std::uint64_t deregisters = 0;       ///< De-register requests sent
+    std::uint64_t registered = 0;        ///< 2.01 to a Register
+    std::uint64_t updated = 0;           ///< 2.04 to an Update
+    std::uint64_t register_failed = 0;   ///< a Register answered with an error or timed out
+    std::uint64_t update_failed = 0;     ///< an Update answered with an error or timed out
+    /// Why Register / Update / De-register exchanges failed: no answer in
+    /// time (CoAP timeout), the transport (transport_failed(), RST, a failed
+    /// exchange), or an error code, indexed (class - 4) x 32 + detail
+    /// (4.00..4.31, then 5.00..5.31).
+    std::uint64_t timeouts = 0;
+    std::uint64_t transport_failures = 0;
+    std::array<std::uint64_t, 64> error_codes{};
+};
+
 struct client_config {
     /// Endpoint client name (ep=). Must outlive the engine.
     std::string_view endpoint;
@@ -151,6 +199,13 @@ struct client_config {
     std::uint16_t preferred_format = 0;
     /// Run-time parameters of the CoAP layer (its rng must be set).
     coap::config coap;
+    /// Borrowed working buffers (see work_buffers), nullptr: the engine's
+    /// own body and scratch arrays. A build that sets
+    /// SIROCCO_CLIENT_BODY_BYTES / SIROCCO_CLIENT_SCRATCH_BYTES to 0 must lend
+    /// them (else every answer with a body is 5.00 / 4.13).
+    const work_buffers* work = nullptr;
+    /// Where to count what the engine does; nullptr: not counted.
+    client_counters* counters = nullptr;
 };
 
 /// What poll_event() reports to the application and the runtime.
@@ -363,6 +418,8 @@ class client {
     result<void> load_settings(account& a) noexcept;
     void pump(time_ms now) noexcept;
     void handle_request(const coap::event& e, time_ms now) noexcept;
+    void count_request(const coap::event& e, const lwm2m::path& path) noexcept;
+    void count_failure(const coap::event& e) noexcept;
     void handle_result(account& a, const coap::event& e, time_ms now) noexcept;
     void handle_send_result(account& a, const coap::event& e) noexcept;
     void handle_fetch_result(const coap::event& e) noexcept;
@@ -390,6 +447,11 @@ class client {
     void notify_one(std::uint32_t handle, time_ms now) noexcept;
     void drop_observation(coap::observation_id id) noexcept;
     void drop_observations(ssid server) noexcept;
+    mutable_bytes body_buf() noexcept;
+    mutable_bytes scratch_buf() noexcept;
+    void count(std::uint64_t client_counters::*field) noexcept {
+        if (cfg_.counters != nullptr) ++(cfg_.counters->*field);
+    }
 
     client_config cfg_;
     data_model& dm_;
