@@ -235,6 +235,15 @@ bool is_psk_suite(int id) {
            id == MBEDTLS_TLS_PSK_WITH_AES_128_CBC_SHA256;
 }
 
+/// The RFC 6066 max_fragment_length code holding `n` bytes (none above 4096).
+unsigned char mfl_code(std::size_t n) {
+    if (n <= 512) return MBEDTLS_SSL_MAX_FRAG_LEN_512;
+    if (n <= 1024) return MBEDTLS_SSL_MAX_FRAG_LEN_1024;
+    if (n <= 2048) return MBEDTLS_SSL_MAX_FRAG_LEN_2048;
+    if (n <= 4096) return MBEDTLS_SSL_MAX_FRAG_LEN_4096;
+    return MBEDTLS_SSL_MAX_FRAG_LEN_NONE;
+}
+
 /// Record overhead on top of the payload (header 13, CID up to 32, inner
 /// type 1, explicit IV 16, MAC 32, CBC padding 16).
 constexpr std::size_t record_overhead = 13 + 32 + 1 + 16 + 32 + 16;
@@ -341,6 +350,11 @@ class session_impl final : public session {
         if (setup_config(own_conf_, MBEDTLS_SSL_IS_CLIENT, t_, cfg_, *own_rng_) != 0)
             return unexpected(errc::invalid_argument, "TLS configuration refused");
         mbedtls_ssl_conf_session_tickets(&own_conf_, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+        // Max Fragment Length (RFC 6066 4): ask for the smallest record size
+        // that holds max_fragment, so that both ends (when mbedTLS is built
+        // with MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH, as scripts/fetch-mbedtls
+        // does) shrink their record buffers from 16 KB after the handshake.
+        (void)mbedtls_ssl_conf_max_frag_len(&own_conf_, mfl_code(cfg_.max_fragment));
         bool verify_hostname = false;
         switch (creds.m) {
             case mode::psk: {
