@@ -17,13 +17,17 @@
 //     Closed loop (window: W in flight, the peak rate) or OPEN loop (rate:
 //     requests on a fixed timetable, latency measured from the scheduled
 //     time, so a slow answer is not hidden: coordinated omission
-//     corrected).
+//     corrected). With --read-open-fraction F after a window phase, a
+//     second phase runs open loop at F x the peak just measured ("reads" and
+//     "reads_open" in the JSON).
 //  3. observe (--observe N, --observe-path, default /3303/0/5700): Observe
 //     on N devices (paced at --observe-rate per second), then the
 //     notifications received during --notify-duration S: intake rate.
-// The JSON (--json FILE) has every figure plus what the server counted
-// (engine counters and the sirocco_* metrics), for reconciliation with
-// what the devices counted.
+// Then it prints "phases done" and, with --hold S, keeps serving until S
+// seconds pass or SIGINT/SIGTERM (so that a driver can stop the devices
+// first and read final counts). The JSON (--json FILE) has every figure plus what the server
+// counted (engine counters and the sirocco_* metrics), for reconciliation with what the devices
+// counted.
 //
 // Threads: core (the runner; everything of the server), driver (this
 // program's main thread: the timetable). Completions run on the core thread
@@ -70,6 +74,7 @@ struct options {
     // reads
     std::uint32_t read_window = 0;
     double read_rate = 0;
+    double open_fraction = 0;  ///< after a window phase: open loop at this x peak
     double read_duration = 0;
     double warmup = 1;
     double timeout = 5;
@@ -124,9 +129,18 @@ class loadgen {
         json_.str("tool", "sirocco-loadgen")
             .str("store", o_.runner.store == runtime::store_kind::memory ? "memory" : "sqlite");
         if (o_.expect > 0 && !wait_registered()) rc = 1;
-        if (rc == 0 && (o_.read_window > 0 || o_.read_rate > 0) && o_.read_duration > 0)
-            rc = reads();
+        if (rc == 0 && (o_.read_window > 0 || o_.read_rate > 0) && o_.read_duration > 0) {
+            double peak = 0;
+            rc = reads(o_.read_window, o_.read_rate, "reads", peak);
+            // Then open loop at a fraction of the peak: latency under a
+            // load the server can carry.
+            if (rc == 0 && o_.read_window > 0 && o_.open_fraction > 0 && peak > 0) {
+                double unused = 0;
+                rc = reads(0, o_.open_fraction * peak, "reads_open", unused);
+            }
+        }
         if (rc == 0 && o_.observe > 0) rc = observe();
+        std::cout << "phases done" << std::endl;
         if (o_.hold > 0) {
             double until = now_s() + o_.hold;
             while (!g_stop && now_s() < until)
@@ -245,7 +259,9 @@ class loadgen {
         return std::string(lwm2m::to_string(r.code));
     }
 
-    int reads() {
+    /// One Read phase: window > 0 closed loop, else open loop at `rate`.
+    /// Writes JSON object `key`; `peak` gets the measured rate.
+    int reads(std::uint32_t window, double rate_target, const char* key, double& peak) {
         auto path = lwm2m::path::parse(o_.read_path);
         if (!path) return fail("--read-path: not an LwM2M path: " + o_.read_path);
         auto eps = endpoints();
@@ -274,8 +290,8 @@ class loadgen {
                             });
         };
         load_shaper::config lc;
-        lc.window = o_.read_window;
-        lc.rate = o_.read_rate;
+        lc.window = window;
+        lc.rate = window > 0 ? 0 : rate_target;
         lc.warmup = o_.warmup;
         lc.duration = o_.read_duration;
         lc.timeout = o_.timeout + 1;  // the engine's own timeout answers first
@@ -329,10 +345,11 @@ class loadgen {
         std::lock_guard<std::mutex> g(mx);
         const auto& h = shaper.histogram();
         double rate = shaper.measured_rate();
-        json_.begin("reads")
-            .str("mode", o_.read_rate > 0 ? "open" : "window")
-            .num("window", o_.read_rate > 0 ? 0 : o_.read_window)
-            .num("rate_target", o_.read_rate)
+        peak = rate;
+        json_.begin(key)
+            .str("mode", window > 0 ? "window" : "open")
+            .num("window", window)
+            .num("rate_target", lc.rate)
             .str("path", o_.read_path)
             .num("devices", static_cast<double>(eps.size()))
             .num("duration_s", o_.read_duration)
@@ -351,8 +368,8 @@ class loadgen {
         std::printf(
             "reads: %s: %.0f round trips/s, p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f "
             "ms, errors %zu kinds, core cpu %.2f s\n",
-            o_.read_rate > 0 ? "open loop" : "window", rate, h.percentile_ms(0.5),
-            h.percentile_ms(0.9), h.percentile_ms(0.99), h.max_ms(), errors.size(), cpu);
+            window > 0 ? "window" : "open loop", rate, h.percentile_ms(0.5), h.percentile_ms(0.9),
+            h.percentile_ms(0.99), h.max_ms(), errors.size(), cpu);
         std::fflush(stdout);
         return complete ? 0 : 1;
     }
@@ -477,7 +494,8 @@ const char* usage =
     "usage: sirocco-loadgen [--coap-address 127.0.0.1] [--coap-port 0] [--store memory|sqlite]\n"
     "         [--data-dir DIR] [--mqtt URI]... [--log-level warn]\n"
     "         [--expect N] [--register-timeout S] [--progress S]\n"
-    "         [--read-window W | --read-rate R] [--read-duration S] [--read-path /3/0/0]\n"
+    "         [--read-window W [--read-open-fraction F] | --read-rate R] [--read-duration S]\n"
+    "         [--read-path /3/0/0]\n"
     "         [--warmup S] [--timeout S]\n"
     "         [--observe N] [--observe-path /3303/0/5700] [--observe-rate R]\n"
     "         [--notify-duration S] [--hold S] [--json FILE]\n";
@@ -504,6 +522,7 @@ int main(int argc, char** argv) {
     o.read_window = static_cast<std::uint32_t>(f.number("--read-window", 0, 0, 1e6));
     o.read_rate = f.number("--read-rate", 0, 0, 1e7);
     o.read_duration = f.number("--read-duration", 0, 0, 3600);
+    o.open_fraction = f.number("--read-open-fraction", 0, 0, 10);
     o.read_path = f.text("--read-path", o.read_path);
     o.warmup = f.number("--warmup", 1, 0, 600);
     o.timeout = f.number("--timeout", 5, 0.1, 600);
