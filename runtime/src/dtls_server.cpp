@@ -129,7 +129,9 @@ struct dtls_server::impl {
         }
         // `e` may be gone? No: eviction never picks `id`.
         entry& cur = sessions.find(id)->second;
+        bool heard = false;
         while (auto p = cur.s->poll_plaintext()) {
+            heard = true;
             event ev;
             ev.kind = event_kind::data;
             ev.id = id;
@@ -137,6 +139,7 @@ struct dtls_server::impl {
             ev.payload.assign(p->begin(), p->end());
             events.push_back(std::move(ev));
         }
+        if (heard) touch(id, cur, now);
         if (s == tls::state::failed || s == tls::state::closed) {
             event ev;
             ev.address = cur.address;
@@ -205,7 +208,6 @@ struct dtls_server::impl {
         entry& e = sessions.find(id)->second;
         if (e.address == from) {
             (void)e.s->on_receive(bytes, now);
-            if (e.established) touch(id, e, now);
             settle(id, now);
             return;
         }
@@ -301,7 +303,6 @@ struct dtls_server::impl {
                 return;
             }
             (void)e.s->on_receive(bytes, now);
-            if (e.established) touch(id, e, now);
             settle(id, now);
             return;
         }
@@ -323,6 +324,9 @@ struct dtls_server::impl {
     }
 
     void on_timer(time_ms now) {
+        while (limits.idle_timeout_ms > 0 && !lru.empty() &&
+               lru.begin()->first + limits.idle_timeout_ms <= now)
+            close_with_event(lru.begin()->second, "idle timeout", now);
         std::vector<session_id> due;
         for (const session_id id : handshaking) {
             const auto d = sessions.find(id)->second.s->next_deadline();
@@ -341,6 +345,10 @@ struct dtls_server::impl {
         for (const session_id id : handshaking) {
             const auto d = sessions.find(id)->second.s->next_deadline();
             if (d && (!best || *d < *best)) best = d;
+        }
+        if (limits.idle_timeout_ms > 0 && !lru.empty()) {
+            const time_ms idle = lru.begin()->first + limits.idle_timeout_ms;
+            if (!best || idle < *best) best = idle;
         }
         return best;
     }

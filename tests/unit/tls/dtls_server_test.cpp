@@ -346,6 +346,33 @@ TEST(dtls_server, max_sessions_evicts_the_least_recently_heard) {
     EXPECT_EQ(srv.counters().sessions, 2u);
 }
 
+TEST(dtls_server, idle_sessions_are_closed) {
+    const tls::config cfg;
+    tls::dtls_server_limits lim;
+    lim.idle_timeout_ms = 60000;
+    dtls_server srv(psk_context(cfg), cfg, lim);
+    auto a = client(cfg);
+    pump(*a, "a:1", srv, 0);
+    auto b = client(cfg);
+    pump(*b, "b:1", srv, 0);
+    (void)events(srv);
+    EXPECT_EQ(srv.next_deadline(), 60000u);
+    ASSERT_TRUE(a->send(to_bytes("alive"), 50000).has_value());
+    pump(*a, "a:1", srv, 50000);
+    (void)events(srv);
+    // Datagrams that carry no application data do not count as heard.
+    srv.on_datagram("b:1", bytes(40, 0x17), 55000);
+    srv.on_timer(60000);
+    auto closed = of_kind(events(srv), kind::closed);
+    ASSERT_EQ(closed.size(), 1u);
+    EXPECT_EQ(closed[0].address, "b:1");
+    EXPECT_EQ(closed[0].reason, "idle timeout");
+    pump(*b, "b:1", srv, 60000);
+    EXPECT_EQ(b->state(), state::closed);  // got the close_notify
+    EXPECT_EQ(srv.next_deadline(), 110000u);
+    EXPECT_EQ(srv.counters().sessions, 1u);
+}
+
 TEST(dtls_server, reconnect_from_the_same_address_replaces_the_session) {
     const tls::config cfg;
     dtls_server srv(psk_context(cfg), cfg, {});

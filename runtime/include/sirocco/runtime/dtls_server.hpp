@@ -11,7 +11,10 @@
 //    ClientHellos are dropped, counted in stats::refused_busy), each for at
 //    most config::handshake_timeout_ms;
 //  - at most `max_sessions` established sessions (the least recently heard
-//    from is dropped for a new one);
+//    from is dropped for a new one); with `idle_timeout_ms`, a session that
+//    sent no application data for that long is closed (close_notify, event
+//    closed "idle timeout"), e.g. the one a client left behind when its
+//    address changed without a CID;
 //  - anything else from an unknown address (application data, alerts,
 //    garbage) is dropped without a reply.
 //
@@ -39,6 +42,9 @@ namespace sirocco::runtime::tls {
 struct dtls_server_limits {
     std::size_t max_handshakes = 256;
     std::size_t max_sessions = 200000;
+    /// 0: never. Otherwise longer than any registration lifetime the server
+    /// grants (a queue-mode client may stay silent until its Update).
+    time_ms idle_timeout_ms = 0;
 };
 
 class dtls_server {
@@ -70,14 +76,14 @@ class dtls_server {
         std::vector<std::uint8_t> bytes;
     };
     struct stats {
-        std::uint64_t hello_verify_sent = 0;   ///< stateless cookie replies
+        std::uint64_t hello_verify_sent = 0;  ///< stateless cookie replies
         std::uint64_t handshakes_started = 0;
         std::uint64_t handshakes_completed = 0;
         std::uint64_t handshakes_failed = 0;
-        std::uint64_t refused_busy = 0;        ///< ClientHellos dropped at max_handshakes
-        std::uint64_t dropped = 0;             ///< datagrams dropped (unknown peer, bad record)
-        std::size_t handshaking = 0;           ///< now
-        std::size_t sessions = 0;              ///< established now
+        std::uint64_t refused_busy = 0;  ///< ClientHellos dropped at max_handshakes
+        std::uint64_t dropped = 0;       ///< datagrams dropped (unknown peer, bad record)
+        std::size_t handshaking = 0;     ///< now
+        std::size_t sessions = 0;        ///< established now
     };
 
     /// `ctx` is shared with TLS listeners (same credentials and policy).
