@@ -1119,6 +1119,11 @@ class server_context_impl final : public server_context {
         return out;
     }
 
+    void clear_session_cache() override {
+        st_->cache.clear();
+        st_->cache_order.clear();
+    }
+
   private:
     std::shared_ptr<server_state> st_;
 };

@@ -373,6 +373,12 @@ TEST_P(tls_both, resumption_is_abbreviated_and_keeps_the_identity) {
         EXPECT_EQ(second.server->identity().psk_identity, first.server->identity().psk_identity);
         EXPECT_EQ(second.server->identity().subject_cn, first.server->identity().subject_cn);
         expect_data_both_ways(second, 6000);
+        // Once the cache is cleared (the security store changed), full again.
+        ctx->clear_session_cache();
+        auto after_clear = handshake(again, creds, *ctx, GetParam(), 7000);
+        ASSERT_EQ(after_clear.client->state(), state::established);
+        EXPECT_FALSE(after_clear.client->resumed());
+        EXPECT_FALSE(after_clear.server->resumed());
         // A session the server does not know gives a full handshake.
         auto other_ctx = cert_server();
         auto third = handshake(again, creds, *other_ctx, GetParam());

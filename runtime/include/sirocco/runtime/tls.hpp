@@ -246,6 +246,11 @@ class server_context {
         std::vector<std::uint8_t> reply;  ///< HelloVerifyRequest, when not valid
     };
     virtual cookie_check check_cookie(bytes_view datagram, std::string_view client_id) = 0;
+    /// Forgets every resumable session, so that the next handshake of each
+    /// client is a full one and meets the policy as it is now (call it when a
+    /// PSK identity, key or certificate was removed or changed). Established
+    /// sessions are not touched.
+    virtual void clear_session_cache() = 0;
 };
 
 }  // namespace sirocco::runtime::tls
