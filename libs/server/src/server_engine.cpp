@@ -23,6 +23,9 @@ constexpr std::size_t max_object_list_bytes = 64 * 1024;
 /// requests (Update, Send) and their answers.
 constexpr std::size_t max_client_exchanges =
     coap::limits::exchanges > 2 ? coap::limits::exchanges - 2 : 1;
+/// Packed dedup record of a parked peer: message id (2), answer (1),
+/// expiry (8), response size (2), then the response bytes.
+constexpr std::size_t memo_header = 13;
 
 bool supported_version(const std::string& v) {
     return v == "1.0" || v == "1.1" || v == "1.2";
@@ -223,11 +226,61 @@ server_engine::peer_state* server_engine::find_peer(std::uint32_t peer) {
 coap::engine& server_engine::engine_of(std::uint32_t peer, peer_state& ps, time_ms now) {
     if (!ps.eng) {
         ps.eng = std::make_unique<coap::engine>(cfg_.coap);
-        (void)ps.eng->open_peer(peer_id{peer}, ps.fr, now);
+        ++engines_;
+        const peer_id id{peer};
+        (void)ps.eng->open_peer(id, ps.fr, now);
+        if (ps.has_mid) (void)ps.eng->set_next_message_id(id, ps.next_mid);
+        // The parked duplicate cache (see park()).
+        std::string_view m = ps.memo;
+        while (m.size() >= memo_header) {
+            const auto* b = reinterpret_cast<const std::uint8_t*>(m.data());
+            coap::dedup_record r;
+            r.message_id = static_cast<std::uint16_t>(b[0] << 8 | b[1]);
+            r.answer = static_cast<coap::dedup_answer>(b[2]);
+            for (std::size_t i = 0; i < 8; ++i)
+                r.expiry = (r.expiry << 8) | b[3 + i];
+            const std::size_t n = static_cast<std::size_t>(b[11] << 8 | b[12]);
+            if (m.size() < memo_header + n) break;
+            r.response = bytes_view(b + memo_header, n);
+            if (r.expiry > now) (void)ps.eng->restore_dedup(id, r);
+            m.remove_prefix(memo_header + n);
+        }
+        std::string().swap(ps.memo);
     }
-    ps.gc_at = now + cfg_.coap.exchange_lifetime_ms;
     dirty_.insert(peer);
     return *ps.eng;
+}
+
+void server_engine::park(std::uint32_t peer, peer_state& ps, time_ms now) {
+    if (!ps.eng) return;
+    const peer_id id{peer};
+    if (auto mid = ps.eng->next_message_id(id)) {
+        ps.next_mid = *mid;
+        ps.has_mid = true;
+    }
+    std::array<coap::dedup_record, coap::limits::dedup> recs;
+    const std::size_t n = ps.eng->dedup_records(id, now, recs.data(), recs.size());
+    std::string memo;
+    time_ms until = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& r = recs[i];
+        const std::size_t len = r.response.size();
+        char h[memo_header];
+        h[0] = static_cast<char>(r.message_id >> 8);
+        h[1] = static_cast<char>(r.message_id);
+        h[2] = static_cast<char>(r.answer);
+        for (std::size_t k = 0; k < 8; ++k)
+            h[3 + k] = static_cast<char>(r.expiry >> (8 * (7 - k)));
+        h[11] = static_cast<char>(len >> 8);
+        h[12] = static_cast<char>(len);
+        memo.append(h, memo_header);
+        memo.append(as_chars(r.response));
+        if (r.expiry > until) until = r.expiry;
+    }
+    ps.memo = std::move(memo);
+    ps.memo_until = until;
+    if (!ps.memo.empty()) memo_gc_.emplace_back(until, peer);
+    release(peer, ps);
 }
 
 result<void> server_engine::open_peer(peer_id peer, coap::framing f, std::string_view address,
@@ -239,7 +292,9 @@ result<void> server_engine::open_peer(peer_id peer, coap::framing f, std::string
     ps.fr = f;
     ps.address = std::string(address);
     ps.bound_endpoint = std::string(bound_endpoint);
-    (void)engine_of(peer.value(), ps, now);
+    // A stream peer's CSM goes out now (RFC 8323 5.3); datagram and compact
+    // peers get an engine when there is something to do.
+    if (f == coap::framing::stream) (void)engine_of(peer.value(), ps, now);
     // Stored registrations last reached at this address (a restart, or a peer
     // closed before) are bound to the new peer; their observations resume.
     if (!ps.address.empty()) {
@@ -310,7 +365,6 @@ void server_engine::close_peer(peer_id peer) {
     for (const auto& reg : store_.find_by_peer(peer))
         if (!reg.address.empty()) unbound_.emplace(reg.address, reg.endpoint);
     release(peer.value(), it->second);
-    if (it->second.key) deadlines_.erase({*it->second.key, peer.value()});
     ready_.erase(peer.value());
     dirty_.erase(peer.value());
     peers_.erase(it);
@@ -318,8 +372,11 @@ void server_engine::close_peer(peer_id peer) {
 }
 
 void server_engine::release(std::uint32_t peer, peer_state& ps) {
+    if (ps.eng) --engines_;
     ps.eng.reset();
     ps.client_x = 0;
+    if (ps.key) deadlines_.erase({*ps.key, peer});
+    ps.key.reset();
     for (auto it = passthrough_.begin(); it != passthrough_.end();)
         it = it->second.peer == peer ? passthrough_.erase(it) : std::next(it);
 }
@@ -355,21 +412,18 @@ void server_engine::refresh(std::uint32_t peer, time_ms now) {
     if (ps->key) deadlines_.erase({*ps->key, peer});
     ps->key.reset();
     if (!ps->eng) return;
-    if (now >= ps->gc_at) {
+    if (ps->fr != coap::framing::stream && ps->eng->quiescent(now)) {
         // A stream connection's CSM exchange happens once (RFC 8323 5.3): a
         // new engine would wait for a CSM that never comes again, so stream
         // peers keep theirs until close_peer().
-        if (ps->fr != coap::framing::stream && ps->eng->idle(now)) {
-            release(peer, *ps);
-            ready_.erase(peer);
-            return;
-        }
-        ps->gc_at = now + cfg_.coap.exchange_lifetime_ms;
+        park(peer, *ps, now);
+        ready_.erase(peer);
+        return;
     }
-    time_ms k = ps->gc_at;
-    if (auto d = ps->eng->next_deadline(); d && *d < k) k = *d;
-    ps->key = k;
-    deadlines_.insert({k, peer});
+    if (auto d = ps->eng->next_deadline()) {
+        ps->key = *d;
+        deadlines_.insert({*d, peer});
+    }
     ready_.insert(peer);
 }
 
@@ -445,6 +499,13 @@ void server_engine::on_timer(time_ms now) {
             events_.push_back(std::move(ev));
         }
     }
+    // Parked duplicate caches that expired.
+    while (!memo_gc_.empty() && memo_gc_.front().first <= now) {
+        const std::uint32_t peer = memo_gc_.front().second;
+        memo_gc_.pop_front();
+        peer_state* ps = find_peer(peer);
+        if (ps != nullptr && !ps->eng && ps->memo_until <= now) std::string().swap(ps->memo);
+    }
     // Registration lifetimes.
     if (now < cfg_.expiry_grace_ms) return;
     for (auto& r : store_.take_expired(now - cfg_.expiry_grace_ms)) {
@@ -467,6 +528,7 @@ std::optional<time_ms> server_engine::next_deadline() const {
     if (!deadlines_.empty()) take(deadlines_.begin()->first);
     if (!timeouts_.empty()) take(timeouts_.begin()->first);
     if (!sleep_at_.empty()) take(sleep_at_.begin()->first);
+    if (!memo_gc_.empty()) take(memo_gc_.front().first);
     if (auto e = store_.next_expiry()) take(*e + cfg_.expiry_grace_ms);
     return d;
 }
@@ -482,13 +544,16 @@ std::optional<coap::transmit> server_engine::poll_transmit(mutable_bytes out) {
         if (auto t = ps->eng->poll_transmit(out)) {
             // Sending may arm a retransmission timer.
             if (ps->key) deadlines_.erase({*ps->key, peer});
-            time_ms k = ps->gc_at;
-            if (auto d = ps->eng->next_deadline(); d && *d < k) k = *d;
-            ps->key = k;
-            deadlines_.insert({k, peer});
+            ps->key.reset();
+            if (auto d = ps->eng->next_deadline()) {
+                ps->key = *d;
+                deadlines_.insert({*d, peer});
+            }
             return t;
         }
         ready_.erase(ready_.begin());
+        if (ps->fr != coap::framing::stream && ps->eng->quiescent(last_now_))
+            park(peer, *ps, last_now_);
     }
     return std::nullopt;
 }
@@ -597,18 +662,19 @@ void server_engine::handle_request(std::uint32_t peer, const coap::event& e, tim
     std::string_view body = as_chars(e.body);
     std::string whole;
     if (e.block1) {
-        std::string& up = peers_[peer].upload;
+        auto& upp = peers_[peer].upload;
+        if (!upp) upp = std::make_unique<std::string>();
+        std::string& up = *upp;
         if (e.block1->num == 0) up.clear();
         up.append(as_chars(e.body));
         if (up.size() > max_object_list_bytes) {
-            up.clear();
-            up.shrink_to_fit();
+            upp.reset();
             return answer(peer, e, coap::codes::request_entity_too_large, "object list too large",
                           now);
         }
         if (e.block1->more) return answer(peer, e, coap::codes::continue_, "", now);
         whole = std::move(up);
-        up.clear();
+        upp.reset();
         body = whole;
     }
     if (path.size() == 1) {

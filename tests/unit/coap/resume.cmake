@@ -3,4 +3,5 @@
 # restart (issue 6).
 sirocco_test(NAME test_coap_resume
              SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_engine_resume.cpp
+                     ${CMAKE_CURRENT_LIST_DIR}/test_engine_memo.cpp
              DEPS sirocco::coap)

@@ -155,6 +155,24 @@ struct request_options {
 /// How notify() picks the message type on datagram framing.
 enum class notify_type : std::uint8_t { automatic, con, non };
 
+/// What a duplicate of an already handled datagram gets (RFC 7252 4.5).
+enum class dedup_answer : std::uint8_t {
+    response,   ///< the cached response (piggybacked ACK, or a NON answer) again
+    empty_ack,  ///< an empty ACK (a separate response or CON notification we took)
+    rst,        ///< RST (a message we rejected)
+    ignore,     ///< nothing (a NON we took, a request forgotten unanswered)
+};
+
+/// One duplicate-detection entry of a datagram peer, for a host that keeps
+/// one engine per peer and releases it between messages (engine::
+/// dedup_records / restore_dedup): a few dozen bytes instead of an engine.
+struct dedup_record {
+    std::uint16_t message_id = 0;
+    dedup_answer answer = dedup_answer::ignore;
+    time_ms expiry = 0;   ///< the entry is dropped at this time
+    bytes_view response;  ///< answer == response: the whole encoded message
+};
+
 class engine {
   public:
     /// `cfg.rng` must be set. Bad values are clamped: max_block_size to a
@@ -289,6 +307,32 @@ class engine {
     /// peer (the LwM2M server) may then destroy it and make a new one when
     /// the peer is heard from again.
     bool idle(time_ms now) const noexcept;
+
+    /// True when nothing is left but duplicate detection: idle() except for
+    /// dedup entries that are complete (not pending and not waiting to be
+    /// sent). A host keeping one engine per datagram peer may then save the
+    /// peer's dedup_records() and next_message_id(), destroy the engine, and
+    /// put both into a new one (restore_dedup, set_next_message_id) when the
+    /// peer is heard from again: duplicates then get the same answers and
+    /// our message ids do not repeat while the peer may still remember them.
+    bool quiescent(time_ms now) const noexcept;
+    /// Writes up to `max` live duplicate-detection entries of `peer` (complete
+    /// ones whose expiry is after `now`) into `out`; returns how many. The
+    /// `response` views point into the engine and stay valid until the next
+    /// call that feeds or polls it.
+    std::size_t dedup_records(peer_id peer, time_ms now, dedup_record* out,
+                              std::size_t max) const noexcept;
+    /// Adds a duplicate-detection entry for `peer` (its response bytes are
+    /// copied). Errors: not_found (peer not open), not_allowed (not a
+    /// datagram peer), invalid_argument (answer == response with no bytes or
+    /// more than limits::max_pdu), capacity_exceeded (no free entry).
+    result<void> restore_dedup(peer_id peer, const dedup_record& r) noexcept;
+    /// The message id our next message to `peer` will carry (datagram);
+    /// nullopt when the peer is not open.
+    std::optional<std::uint16_t> next_message_id(peer_id peer) const noexcept;
+    /// Continues the message-id sequence of an earlier engine for `peer`.
+    /// Errors: not_found.
+    result<void> set_next_message_id(peer_id peer, std::uint16_t mid) noexcept;
 
     /// Counters for tests and metrics.
     struct stats {

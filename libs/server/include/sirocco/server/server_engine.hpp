@@ -106,6 +106,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -285,21 +286,32 @@ class server_engine {
         std::uint64_t refused = 0;
     };
     const stats& counters() const noexcept { return stats_; }
+    /// Open peers, and how many of them hold a coap::engine right now (the
+    /// others are parked: a compact duplicate cache, see peer_state).
+    std::size_t peer_count() const noexcept { return peers_.size(); }
+    std::size_t engine_count() const noexcept { return engines_; }
 
   private:
     /// One transport peer: its address text and, while it has CoAP state,
-    /// its own coap::engine (released when idle, see settle()).
+    /// its own coap::engine. A datagram or compact peer's engine is released
+    /// as soon as it is quiescent (nothing but duplicate detection left,
+    /// after its last datagram was polled); what duplicates of the last
+    /// messages must get is kept packed in `memo` until it expires, and the
+    /// message-id sequence in `next_mid` (see park()).
     struct peer_state {
         coap::framing fr = coap::framing::datagram;
-        std::string address;
+        bool queue_mode = false;     ///< of the registration last heard here
+        bool has_mid = false;        ///< next_mid is set (an engine was parked)
+        std::uint16_t next_mid = 0;  ///< the parked engine's message-id sequence
+        std::uint32_t client_x = 0;  ///< our exchanges on it (requests + observations)
         std::unique_ptr<coap::engine> eng;
-        time_ms gc_at = 0;           ///< when to check whether the engine can go
         std::optional<time_ms> key;  ///< its entry in deadlines_
-        std::string upload;          ///< Block1 reassembly of an object list
-        std::string endpoint;        ///< the registration last heard over this peer
-        std::string bound_endpoint;  ///< open_peer(): the only endpoint allowed here
-        bool queue_mode = false;     ///< of that registration
-        std::size_t client_x = 0;    ///< our exchanges on it (requests + observations)
+        time_ms memo_until = 0;      ///< when every record in memo has expired
+        std::string memo;            ///< packed coap::dedup_records while parked
+        std::string address;
+        std::string endpoint;                 ///< the registration last heard over this peer
+        std::string bound_endpoint;           ///< open_peer(): the only endpoint allowed here
+        std::unique_ptr<std::string> upload;  ///< Block1 reassembly of an object list
     };
     /// A request from send() until its response event.
     struct pending {
@@ -343,6 +355,7 @@ class server_engine {
     void drain_peer(std::uint32_t peer, time_ms now);
     void refresh(std::uint32_t peer, time_ms now);
     void release(std::uint32_t peer, peer_state& ps);
+    void park(std::uint32_t peer, peer_state& ps, time_ms now);
     void on_exchange_event(std::uint32_t peer, const coap::event& e, time_ms now);
     void on_observation_event(const std::string& id, const coap::event& e, time_ms now);
     void handle_request(std::uint32_t peer, const coap::event& e, time_ms now);
@@ -383,7 +396,10 @@ class server_engine {
     observation_store* obs_store_ = nullptr;
     const lwm2m::model_provider* models_ = nullptr;
     std::deque<event> events_;
-    std::map<std::uint32_t, peer_state> peers_;
+    std::unordered_map<std::uint32_t, peer_state> peers_;
+    /// (memo_until, peer) of parked peers, in the order parked: memos are
+    /// dropped once expired (on_timer).
+    std::deque<std::pair<time_ms, std::uint32_t>> memo_gc_;
     std::set<std::pair<time_ms, std::uint32_t>> deadlines_;
     std::set<std::uint32_t> ready_;  ///< peers that may have datagrams to send
     std::set<std::uint32_t> dirty_;  ///< peers whose engine was called since settle()
@@ -399,6 +415,7 @@ class server_engine {
     std::uint32_t next_passthrough_ = 1;
     std::vector<std::uint8_t> encode_buf_;  ///< codec output, copied to each request's body
     request_handle next_handle_ = 1;
+    std::size_t engines_ = 0;
     time_ms last_now_ = 0;
     stats stats_;
 };
