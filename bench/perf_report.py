@@ -198,6 +198,20 @@ def render_suite(res, command):
                     [kb(s.get("bytes_per_registration")), kb(fl.get("memory_per_device_bytes")),
                      errors_text(fl.get("errors"))])
     dt = st.get("dtls")
+    # The registration phase of the loadgen runs (server in-process): the
+    # same storm over each transport.
+    for label, r in (("udp (reads run)", reads), ("udp (notify run)", st.get("notify")),
+                     ("mqtt", mqtt), ("dtls psk (handshake + Register)", dt)):
+        reg = g(r, "loadgen", "registration")
+        if not reg:
+            continue
+        fl = r.get("fleet", {})
+        rows.append(["%s, memory store, loadgen" % label, n0(reg.get("expected")),
+                     n0(fl.get("registered")), n0(fl.get("registrations_per_s")),
+                     n0(reg.get("registrations_per_cpu_s")), n1(fl.get("registration_s"))] +
+                    lat(g(fl, "latency_ms", "register")) +
+                    [kb(reg.get("rss_per_registration")), kb(fl.get("memory_per_device_bytes")),
+                     errors_text(fl.get("errors"))])
     if rows:
         L.append(table(["storm", "devices", "registered", "registrations/s",
                         "per server CPU-s", "seconds", "p50 ms", "p90 ms", "p99 ms", "max ms",
@@ -208,7 +222,10 @@ def render_suite(res, command):
                  "memory per registration: growth of sirocco-server's VmRSS over the storm / "
                  "registered. Fleet memory per device: the fleet's own measure (RSS growth / N). "
                  "Per server CPU-s: registrations / (utime + stime of sirocco-server over the "
-                 "storm, /proc/PID/stat).")
+                 "storm, /proc/PID/stat). Rows marked loadgen are the registration phase of the "
+                 "later runs, where the server is sirocco-loadgen (server_runner in-process): "
+                 "per CPU-s of its core thread, memory = its VmRSS growth / registered (the "
+                 "MQTT and DTLS transports' state included).")
     else:
         L.append("Not run.")
     L.append("")
@@ -277,7 +294,9 @@ def render_suite(res, command):
         fl = dt.get("fleet", {})
         L.append(table(["figure", "value"], [
             ["devices", n0(fl.get("clients"))],
-            ["handshake + registration, devices/s", n0(fl.get("registrations_per_s"))],
+            ["DTLS PSK handshake + Register, devices/s", n0(fl.get("registrations_per_s"))],
+            ["the same per server CPU-s", n0(g(dt, "loadgen", "registration",
+                                               "registrations_per_cpu_s"))],
             ["handshake latency p50 / p99 ms", "%s / %s" % (ms(g(fl, "latency_ms", "handshake", "p50")),
                                                             ms(g(fl, "latency_ms", "handshake", "p99")))],
             ["Read round trips/s over DTLS", n0(g(dt, "loadgen", "reads", "rt_per_s"))],
@@ -314,12 +333,11 @@ def render_suite(res, command):
             continue
         lg, fl = r.get("loadgen", {}), r.get("fleet", {})
         rec(label + ": registrations", g(lg, "metrics", "registered"), fl.get("registered"))
-        ok = None
         if lg.get("reads"):
             ok = (g(lg, "reads", "ok", default=0) + g(lg, "reads_open", "ok", default=0))
-        rec(label + ": reads answered", ok, g(fl, "operations", "read"),
-            "server errors: " + errors_text(g(lg, "reads", "errors"), g(lg, "reads_open", "errors"))
-            if lg.get("reads") else "")
+            rec(label + ": reads answered", ok, g(fl, "operations", "read"),
+                "server errors: " + errors_text(g(lg, "reads", "errors"),
+                                                g(lg, "reads_open", "errors")))
         if lg.get("observe"):
             rec(label + ": observes", g(lg, "observe", "established"),
                 g(fl, "operations", "observe"))

@@ -7,7 +7,8 @@
 // those of the server engine and its runtime, not of the REST layer.
 //
 // Phases, in order (each optional but the first):
-//  1. listen: prints "listening coap=udp://ADDR:PORT [mqtt=URI...]" on
+//  1. listen: prints "listening coap=udp://ADDR:PORT [coaps=coaps://ADDR:PORT]
+//     [mqtt=URI...]" on
 //     stdout, then waits for --expect N registrations (devices such as
 //     sirocco-fleet register against it): registration rate seen by the
 //     server, memory per registration (RSS and heap growth / N), CPU of
@@ -51,6 +52,7 @@
 
 #include "bench_util.hpp"
 #include "sirocco/lwm2m/path.hpp"
+#include "sirocco/runtime/fleet.hpp"
 #include "sirocco/runtime/metrics.hpp"
 #include "sirocco/runtime/server_log.hpp"
 #include "sirocco/runtime/server_runner.hpp"
@@ -87,6 +89,12 @@ struct options {
     std::string json;
     runtime::log_level level = runtime::log_level::warn;
     double hold = 0;
+    /// DTLS PSK entries put into the security store before start: device i
+    /// of [0, psk_count) is endpoint psk_endpoint_prefix + i with identity
+    /// psk_prefix + i and sirocco-fleet's derived key (fleet_derived_psk).
+    std::string psk_prefix;
+    std::string psk_endpoint_prefix = "fleet-";
+    std::size_t psk_count = 0;
 };
 
 std::uint64_t heap_bytes() {
@@ -104,6 +112,20 @@ class loadgen {
         runner_ = std::move(*r);
         runner_->set_metrics(&metrics_);
         runner_->subscribe([this](const server::event& e) { on_event(e); });
+        if (o_.psk_count > 0) {
+            double t = now_s();
+            for (std::size_t i = 0; i < o_.psk_count; ++i) {
+                server::security_entry e;
+                e.endpoint = o_.psk_endpoint_prefix + std::to_string(i);
+                e.mode = server::security_mode::psk;
+                e.psk_identity = o_.psk_prefix + std::to_string(i);
+                e.psk_key = runtime::fleet_derived_psk(e.psk_identity);
+                if (auto r2 = runner_->put_security(e); !r2)
+                    return fail("security entry " + e.endpoint + ": " + r2.error().reason);
+            }
+            std::cerr << "loadgen: " << o_.psk_count << " PSK entries in " << (now_s() - t)
+                      << " s\n";
+        }
         if (auto s = runner_->start(); !s) return fail(std::string("start: ") + s.error().reason);
         rss0_ = rss_bytes();
         heap0_ = heap_bytes();
@@ -111,6 +133,9 @@ class loadgen {
         ::pthread_getcpuclockid(core_thread_.native_handle(), &core_clock_);
         std::cout << "listening coap=udp://" << o_.runner.coap_address << ":"
                   << runner_->coap_port();
+        if (o_.runner.coaps_port >= 0)
+            std::cout << " coaps=coaps://" << o_.runner.coap_address << ":"
+                      << runner_->ports().dtls;
         for (const auto& u : o_.runner.mqtt_uris)
             std::cout << " mqtt=" << u;
         std::cout << std::endl;
@@ -493,6 +518,9 @@ class loadgen {
 const char* usage =
     "usage: sirocco-loadgen [--coap-address 127.0.0.1] [--coap-port 0] [--store memory|sqlite]\n"
     "         [--data-dir DIR] [--mqtt URI]... [--log-level warn]\n"
+    "         [--coaps-port P] [--dtls-cid N] [--max-handshakes N]\n"
+    "         [--psk-fleet PREFIX:N[:ENDPOINT_PREFIX]]  (DTLS PSK entries for sirocco-fleet\n"
+    "          --psk-prefix PREFIX: endpoint fleet-i, identity PREFIX i, the fleet's key)\n"
     "         [--expect N] [--register-timeout S] [--progress S]\n"
     "         [--read-window W [--read-open-fraction F] | --read-rate R] [--read-duration S]\n"
     "         [--read-path /3/0/0]\n"
@@ -513,6 +541,24 @@ int main(int argc, char** argv) {
     o.runner.coap_port = static_cast<std::uint16_t>(f.number("--coap-port", 0, 0, 65535));
     std::string store = f.text("--store", "memory");
     o.runner.data_dir = f.text("--data-dir", "sirocco-loadgen-data");
+    o.runner.coaps_port = static_cast<int>(f.number("--coaps-port", -1, -1, 65535));
+    o.runner.dtls_cid_length = static_cast<std::uint8_t>(f.number("--dtls-cid", 8, 0, 32));
+    o.runner.max_handshakes = static_cast<std::size_t>(f.number("--max-handshakes", 256, 1, 1e7));
+    if (auto pf = f.take("--psk-fleet")) {
+        // PREFIX:N[:ENDPOINT_PREFIX]
+        auto c1 = pf->find(':');
+        auto c2 = c1 == std::string::npos ? c1 : pf->find(':', c1 + 1);
+        o.psk_prefix = pf->substr(0, c1);
+        o.psk_count =
+            c1 == std::string::npos
+                ? 0
+                : static_cast<std::size_t>(std::strtoul(pf->c_str() + c1 + 1, nullptr, 10));
+        if (c2 != std::string::npos) o.psk_endpoint_prefix = pf->substr(c2 + 1);
+        if (o.psk_count == 0) {
+            std::cerr << "sirocco-loadgen: --psk-fleet PREFIX:N[:ENDPOINT_PREFIX]\n";
+            return 2;
+        }
+    }
     while (auto u = f.take("--mqtt"))
         o.runner.mqtt_uris.push_back(*u);
     std::string level = f.text("--log-level", "warn");
