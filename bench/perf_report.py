@@ -95,9 +95,10 @@ def render_suite(res, command):
     L.append("```sh\n%s\n```" % command)
     L.append("")
     L.append("Machine: %s cores (`nproc`), %s (`lscpu`), Linux %s. Run %s at commit %s, "
-             "%s s in all%s. Server, load and devices share these cores." %
+             "%s s in all, load average %s when it started%s. Server, load and devices share "
+             "these cores." %
              (m.get("nproc"), m.get("cpu"), m.get("kernel"), m.get("date"), m.get("commit"),
-              n0(res.get("elapsed_s")),
+              n0(res.get("elapsed_s")), m.get("loadavg_at_start", "?"),
               " (**--smoke: tiny numbers, the figures mean nothing**)" if res.get("smoke")
               else ""))
     L.append("")
