@@ -27,6 +27,7 @@ tls::config cfg() {
     tls::config c;
     c.cid_length = 8;
     c.handshake_timeout_ms = 5000;
+    c.session_cache_size = 8;  // the shared context's cache: bounded, evicting
     return c;
 }
 
