@@ -821,7 +821,13 @@ void server_runner::conn_do_write(const std::shared_ptr<stream_conn>& c) {
                           }
                           c->queued -= c->outq.front().size();
                           c->outq.pop_front();
-                          if (!c->outq.empty()) conn_do_write(c);
+                          if (!c->outq.empty()) {
+                              conn_do_write(c);
+                          } else if (c->close_after_write) {
+                              std::unique_lock<std::mutex> lock(mx_);
+                              conn_close(c, "aborted (RFC 8323 Abort sent)");
+                              pump(lock);
+                          }
                       });
 }
 
@@ -884,6 +890,12 @@ bool server_runner::send_link(std::uint32_t p, bytes_view d) {
     if (it == links_.end()) return true;  // closed: dropped
     link_peer& lp = it->second;
     const time_ms t = clock_.now();
+    // The engine aborted the connection (malformed input, RFC 8323 5.6):
+    // the Abort goes out, then the connection is closed.
+    if (lp.kind != link_kind::dtls) {
+        if (auto m = coap::decode(d, coap::framing::stream); m && m->code == coap::code(7, 5))
+            lp.conn->close_after_write = true;
+    }
     switch (lp.kind) {
         case link_kind::dtls:
             (void)lst_->dtls->send(lp.session, d, t);

@@ -45,6 +45,7 @@ struct server_runner::stream_conn : std::enable_shared_from_this<stream_conn> {
     std::deque<std::vector<std::uint8_t>> outq;
     std::size_t queued = 0;
     bool writing = false;
+    bool close_after_write = false;  ///< an Abort (RFC 8323 5.6) was queued
     asio::steady_timer timer;
     std::optional<time_ms> armed;
 };
