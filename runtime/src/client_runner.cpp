@@ -7,6 +7,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "client_runner_links.hpp"
 #include "sirocco/runtime/server_uri.hpp"
 
 namespace sirocco::runtime {
@@ -32,6 +33,8 @@ client_runner::client_runner(event_loop& loop, client::client& c, event_handler 
       }) {}
 
 client_runner::~client_runner() {
+    dtls_.clear();
+    streams_.clear();
     for (auto& [s, l] : links_)
         if (l.resolver) l.resolver->cancel();
     for (auto& [s, m] : mqtt_) {
@@ -64,6 +67,16 @@ void client_runner::pump() {
             if (on_event_) on_event_(*ev);
         }
         while (auto tx = client_.poll_transmit(mutable_bytes(tx_.data(), tx_.size()))) {
+            if (auto d = dtls_of(tx->peer)) {
+                dtls_send(*d, bytes_view(tx_.data(), tx->size));
+                continue;
+            }
+            if (auto st = stream_of(tx->peer)) {
+                auto& l = *streams_[*st];
+                // Not connected: lost (the engine's stream exchanges time out).
+                if (l.t) (void)l.t->write(bytes_view(tx_.data(), tx->size));
+                continue;
+            }
             udp_endpoint* s = socket_of(tx->peer);
             if (mqtt_server* m = mqtt_of(tx->peer)) {
                 bytes_view d(tx_.data(), tx->size);
@@ -91,17 +104,37 @@ void client_runner::handle_open(const client::client_event& ev) {
         handle_open_mqtt(s, ev.uri);
         return;
     }
-    auto target = parse_udp_target(ev.uri);
+    auto target = parse_coap_target(ev.uri);
     auto& link = links_[s];
     ++link.generation;
     if (link.resolver) link.resolver->cancel();
+    close_secure(s, true);
     if (link.peer) {
         if (auto* sock = socket_of(*link.peer)) sock->peers().remove(*link.peer);
         link.peer.reset();
     }
     if (!target) {
+        log_transport("server URI refused: " + std::string(target.error().reason) + ": " +
+                      std::string(ev.uri));
         // Post so that the engine sees the failure after this event is handled.
         asio::post(loop_.io(), [this, s] { fail(s); });
+        return;
+    }
+    link.kind = target->transport;
+    link.host = target->host;
+    if (target->transport == coap_transport::dtls) {
+        // Credentials first: without them no socket is opened.
+        auto creds = credentials_for(s, target->host);
+        if (!creds) {
+            log_transport("coaps:// server " + std::to_string(s) +
+                          ": no usable credentials: " + creds.error().reason);
+            asio::post(loop_.io(), [this, s] { fail(s); });
+            return;
+        }
+        link.creds = std::move(*creds);
+    }
+    if (target->stream()) {
+        open_stream(s, *target);
         return;
     }
     link.resolver = std::make_unique<asio::ip::udp::resolver>(loop_.io());
@@ -142,6 +175,10 @@ void client_runner::resolved(client::ssid s, std::uint32_t generation,
     coap::peer_id p = sock->peers().add(ep);
     link.peer = p;
     link.family = v6 ? 6 : 4;
+    if (link.kind == coap_transport::dtls) {
+        open_dtls(s, p, link.creds);
+        return;
+    }
     auto r = client_.transport_open(s, p, coap::framing::datagram, now());
     if (!r) {
         sock->peers().remove(p);
@@ -272,7 +309,14 @@ void client_runner::handle_close(client::ssid s) {
     auto it = links_.find(s);
     if (it == links_.end()) return;
     if (it->second.resolver) it->second.resolver->cancel();
-    ++it->second.generation;
+    std::uint32_t gen = ++it->second.generation;
+    // DTLS close_notify / TCP close once the pump has sent what the engine
+    // queued, unless the account opened again meanwhile.
+    if (dtls_.count(s) != 0 || streams_.count(s) != 0)
+        asio::post(loop_.io(), [this, s, gen] {
+            auto l = links_.find(s);
+            if (l != links_.end() && l->second.generation == gen) close_secure(s, true);
+        });
     // Keep the peer until the engine has sent what it queued for it (the
     // De-register ACK flow): forget it lazily, when the link is reopened.
 }
@@ -300,6 +344,14 @@ udp_endpoint* client_runner::socket_of(coap::peer_id p) {
 }
 
 void client_runner::on_datagram(coap::peer_id p, bytes_view b) {
+    if (auto d = dtls_of(p)) {
+        auto& l = *dtls_[*d];
+        if (l.link) {
+            l.link->on_wire(b, now());
+            arm_dtls(*d);
+        }
+        return;
+    }
     if (opts_.trace) {
         udp_endpoint* s = socket_of(p);
         if (s != nullptr)

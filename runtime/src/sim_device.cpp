@@ -32,6 +32,16 @@ result<void> sim_device::check(const device_settings& s) {
     if (s.binding.empty() || s.binding.size() > 4)
         return unexpected(errc::out_of_range, "binding too long");
     if (s.lifetime <= 0) return unexpected(errc::out_of_range, "lifetime must be positive");
+    if (s.identity.size() > SIROCCO_CLIENT_CERT_SIZE ||
+        s.server_public_key.size() > SIROCCO_CLIENT_CERT_SIZE)
+        return unexpected(errc::out_of_range,
+                          "a certificate or key longer than the Security object holds (1024 "
+                          "bytes of DER)");
+    if (s.secret_key.size() > SIROCCO_CLIENT_PRIVATE_KEY_SIZE)
+        return unexpected(errc::out_of_range,
+                          "a private key longer than the Security object holds (200 bytes of DER)");
+    if (s.retry_timer_s && *s.retry_timer_s <= 0)
+        return unexpected(errc::out_of_range, "retry timer must be positive");
     return {};
 }
 
@@ -54,14 +64,36 @@ sim_device::sim_device(const device_settings& s)
 
 result<void> sim_device::setup() {
     SIROCCO_TRY(check(settings_));
-    SIROCCO_TRY(security_.add_server(0, settings_.server_uri, settings_.short_server_id));
+    const std::size_t small = SIROCCO_CLIENT_KEY_SIZE;
+    client::security_object* sec = &security_;
+    if (settings_.identity.size() > small || settings_.server_public_key.size() > small ||
+        settings_.secret_key.size() > small) {
+        pki_ = std::make_unique<client::security_pki>();
+        sec = pki_.get();
+    }
+    SIROCCO_TRY(sec->add_server(0, settings_.server_uri, settings_.short_server_id));
+    if (settings_.security_mode != client::security_mode::no_sec) {
+        client::security_keys k;
+        k.mode = settings_.security_mode;
+        k.identity = bytes_view(settings_.identity.data(), settings_.identity.size());
+        k.server_public_key =
+            bytes_view(settings_.server_public_key.data(), settings_.server_public_key.size());
+        k.secret_key = bytes_view(settings_.secret_key.data(), settings_.secret_key.size());
+        k.certificate_usage = settings_.certificate_usage;
+        k.sni = settings_.sni;
+        SIROCCO_TRY(sec->set_keys(0, k));
+    }
     SIROCCO_TRY(
         server_.add_server(0, settings_.short_server_id, settings_.lifetime, settings_.binding));
+    if (settings_.retry_timer_s)
+        SIROCCO_TRY(server_.set_value(
+            0, client::server_res::retry_timer,
+            lwm2m::value::of_unsigned(static_cast<std::uint64_t>(*settings_.retry_timer_s))));
     SIROCCO_TRY(device_.set_info("Sirocco", "sirocco-client",
                                  settings_.endpoint.substr(0, client::device_string), "0.1.0"));
     device_.set_clock(&unix_seconds, nullptr);
     device_.set_actions(this);
-    SIROCCO_TRY(dm_.add(security_));
+    SIROCCO_TRY(dm_.add(*sec));
     SIROCCO_TRY(dm_.add(server_));
     SIROCCO_TRY(dm_.add(device_));
     if (enabled(4)) SIROCCO_TRY(dm_.add(connmon_));

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -53,6 +54,22 @@ struct device_settings {
     std::uint32_t seed = 1;  ///< random walk and CoAP ids
     /// How often the sensors move (ms).
     std::uint32_t sensor_period_ms = 5000;
+
+    /// The server account's security (/0/0/2 mode, /3 identity, /4 server
+    /// public key, /5 secret key, /14 SNI, /15 certificate usage), as the
+    /// Security object keeps them (objects/security.hpp: PSK identity and
+    /// key bytes; DER keys and certificates). NoSec by default. Keys longer
+    /// than SIROCCO_CLIENT_KEY_SIZE put the account in a security_pki
+    /// object (certificate-sized) instead of the small one.
+    client::security_mode security_mode = client::security_mode::no_sec;
+    std::vector<std::uint8_t> identity;
+    std::vector<std::uint8_t> server_public_key;
+    std::vector<std::uint8_t> secret_key;
+    std::optional<std::uint8_t> certificate_usage;
+    std::string sni;
+    /// /1/0/18 Communication Retry Timer in seconds (the wait before the
+    /// first retry of a failed Register); nullopt: the engine's default.
+    std::optional<std::int64_t> retry_timer_s;
 };
 
 class sim_device final : client::device_actions, client::firmware_sink {
@@ -72,6 +89,11 @@ class sim_device final : client::device_actions, client::firmware_sink {
 
     client::client& engine() noexcept { return engine_; }
     client::data_model& model() noexcept { return dm_; }
+    /// The Security object in use (client_runner::options::security).
+    const client::security_object& security() const noexcept {
+        return pki_ ? static_cast<const client::security_object&>(*pki_)
+                    : static_cast<const client::security_object&>(security_);
+    }
     const device_settings& settings() const noexcept { return settings_; }
 
     /// Moves the sensors when their period has passed (a random walk of the
@@ -124,6 +146,7 @@ class sim_device final : client::device_actions, client::firmware_sink {
     std::uint32_t rng_state_;
     client::data_model dm_;
     client::security security_;
+    std::unique_ptr<client::security_pki> pki_;  // when the keys need it
     client::server server_;
     client::device device_;
     client::connectivity_monitoring connmon_;
