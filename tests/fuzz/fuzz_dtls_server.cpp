@@ -5,7 +5,9 @@
 //   1  a recorded ClientHello carrying a valid cookie, mutated by
 //      [pos hi][pos lo][xor] triples (then truncated by the last byte);
 //   2  a real client handshake (then application data both ways) in which
-//      the client's datagram number data[1] % 8 is mutated by triples.
+//      the client's datagram number data[1] % 8 is mutated by triples;
+//   3  TLS over a stream (coaps+tcp): the bytes, cut into pieces of
+//      data[1] % 64 + 1 bytes, into an accepted server session.
 // The server must never crash, leak or keep more than the limits allow.
 #include <cstddef>
 #include <cstdint>
@@ -96,7 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size < 1) return 0;
     tls::dtls_server srv(context(), cfg(), limits());
     tls::time_ms now = 1000;
-    const std::uint8_t mode = data[0] % 3;
+    const std::uint8_t mode = data[0] % 4;
     if (mode == 0) {
         std::size_t i = 1;
         while (i + 3 <= size) {
@@ -119,6 +121,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         drain(srv);
         srv.on_timer(now + 60000);
         drain(srv);
+    } else if (mode == 3) {
+        if (size < 2) return 0;
+        auto s = std::move(context()->accept(tls::transport::stream, "t:1", now)).value();
+        const std::size_t piece = data[1] % 64 + 1;
+        for (std::size_t i = 2; i < size && s->state() == tls::state::handshaking; i += piece) {
+            (void)s->on_receive(sirocco::bytes_view(data + i, std::min(piece, size - i)), now);
+            while (s->poll_transmit()) {
+            }
+        }
+        s->on_timer(now + 60000);
     } else if (size >= 2) {
         const int target = data[1] % 8;
         auto c = new_client(now);
