@@ -27,6 +27,10 @@ std::optional<security_mode> parse_security_mode(std::string_view s) noexcept {
 
 namespace {
 
+std::string key_text(const std::vector<std::uint8_t>& k) {
+    return std::string(k.begin(), k.end());
+}
+
 // One DER TLV (X.690 8.1) at the start of `in`: its tag, the content and the
 // bytes after it. Only single-byte tags and definite lengths of up to 4
 // length bytes (what a SubjectPublicKeyInfo uses).
@@ -124,7 +128,7 @@ result<put_outcome> memory_security_store::put(const security_entry& e) {
                               "tls.details.identity: already used by another endpoint");
     }
     if (e.mode == security_mode::rpk) {
-        auto it = by_key_.find(e.public_key);
+        auto it = by_key_.find(key_text(e.public_key));
         if (it != by_key_.end() && it->second != e.endpoint)
             return unexpected(errc::not_allowed,
                               "tls.details.key: already used by another endpoint");
@@ -133,12 +137,12 @@ result<put_outcome> memory_security_store::put(const security_entry& e) {
     if (auto old = by_endpoint_.find(e.endpoint); old != by_endpoint_.end()) {
         out = put_outcome::replaced;
         if (old->second.mode == security_mode::psk) by_identity_.erase(old->second.psk_identity);
-        if (old->second.mode == security_mode::rpk) by_key_.erase(old->second.public_key);
+        if (old->second.mode == security_mode::rpk) by_key_.erase(key_text(old->second.public_key));
         by_endpoint_.erase(old);
     }
     by_endpoint_.emplace(e.endpoint, e);
     if (e.mode == security_mode::psk) by_identity_.emplace(e.psk_identity, e.endpoint);
-    if (e.mode == security_mode::rpk) by_key_.emplace(e.public_key, e.endpoint);
+    if (e.mode == security_mode::rpk) by_key_.emplace(key_text(e.public_key), e.endpoint);
     return out;
 }
 
@@ -155,7 +159,7 @@ result<security_entry> memory_security_store::remove(std::string_view endpoint) 
     security_entry e = std::move(it->second);
     by_endpoint_.erase(it);
     if (e.mode == security_mode::psk) by_identity_.erase(e.psk_identity);
-    if (e.mode == security_mode::rpk) by_key_.erase(e.public_key);
+    if (e.mode == security_mode::rpk) by_key_.erase(key_text(e.public_key));
     return e;
 }
 
@@ -175,7 +179,7 @@ std::optional<security_entry> memory_security_store::find_by_psk_identity(
 }
 
 std::optional<security_entry> memory_security_store::find_by_public_key(bytes_view spki) const {
-    auto it = by_key_.find(std::vector<std::uint8_t>(spki.begin(), spki.end()));
+    auto it = by_key_.find(std::string(spki.begin(), spki.end()));
     if (it == by_key_.end()) return std::nullopt;
     return get(it->second);
 }
