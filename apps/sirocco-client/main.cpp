@@ -139,6 +139,11 @@ class client_app {
         ro.mqtt.key_file = opts_.mqtt.key_file;
         ro.mqtt.insecure = opts_.mqtt.insecure;
         ro.mqtt_log = [](std::string_view what) { log(log_level::info, std::string(what)); };
+        // coaps:// and coaps+tcp:// read the account's keys from /0 (filled
+        // from the security flags by parse_options).
+        ro.security = &device_.security();
+        ro.tls.cid_length = opts_.dtls_cid;
+        ro.transport_log = [](std::string_view what) { log(log_level::info, std::string(what)); };
         if (opts_.level >= log_level::debug)
             ro.mqtt_trace = [](bool out, std::string_view topic, bytes_view d) {
                 log(log_level::debug, std::string(out ? "-> " : "<- ") + std::string(topic) + " " +

@@ -3,18 +3,41 @@
 #include <charconv>
 #include <string_view>
 
+#include "sirocco/runtime/secure_transport.hpp"
 #include "sirocco/runtime/server_uri.hpp"
+#include "sirocco/runtime/tls.hpp"
 
 namespace sirocco::app {
 
 const char* const usage_text =
     "usage: sirocco-client [options]\n"
-    "Simulates an LwM2M device that registers with an LwM2M server over CoAP/UDP or MQTT.\n"
+    "Simulates an LwM2M device that registers with an LwM2M server over CoAP (UDP, DTLS, TCP,\n"
+    "TLS) or MQTT.\n"
     "\n"
     "  --endpoint NAME          endpoint client name (default: sirocco-<hostname>)\n"
-    "  --server URI             LwM2M server, coap://host[:port] (default coap://127.0.0.1:5683),\n"
-    "                           or an MQTT broker mqtt://host[:port]/root/ or mqtts://...\n"
-    "                           (root default lwm2m/; docs/transports.md)\n"
+    "  --server URI             LwM2M server (docs/transports.md): coap://host[:port] (UDP, the\n"
+    "                           default coap://127.0.0.1:5683), coaps://host[:port] (DTLS, port\n"
+    "                           5684), coap+tcp://host[:port] (TCP, 5683), "
+    "coaps+tcp://host[:port]\n"
+    "                           (TLS, 5684), or an MQTT broker mqtt://host[:port]/root/ or\n"
+    "                           mqtts://... (root default lwm2m/)\n"
+    "Security of coaps:// and coaps+tcp:// (one mode; they fill the Security object /0/0):\n"
+    "  --psk-identity ID        PSK identity (/0/0/3), with --psk-key\n"
+    "  --psk-key HEX            the pre-shared key in hex (/0/0/5)\n"
+    "  --rpk KEYFILE            Raw Public Key mode: our EC private key (PEM or DER; /0/0/5,\n"
+    "                           its public key /0/0/3), with --server-key\n"
+    "  --server-key FILE        the server's public key, private key or certificate (PEM or\n"
+    "                           DER): only its public key is kept (/0/0/4)\n"
+    "  --cert CERTFILE          X.509 mode: our certificate (PEM or DER; /0/0/3), with --key\n"
+    "                           and --ca\n"
+    "  --key KEYFILE            our private key (PEM or DER; /0/0/5)\n"
+    "  --ca FILE                the server's trust anchor (CA certificate) or, with\n"
+    "                           --cert-usage 1 or 3, the server's own certificate (/0/0/4)\n"
+    "  --cert-usage N           /0/0/15, RFC 6698: 0 CA constraint, 1 service certificate\n"
+    "                           constraint, 2 trust anchor assertion (default), 3 domain-issued\n"
+    "                           certificate (the server's certificate must equal --ca)\n"
+    "  --dtls-cid N             DTLS Connection ID length asked of the server, 0 = none\n"
+    "                           (default 8; RFC 9146)\n"
     "  --mqtt-ca FILE           mqtts://: CA certificate(s) of the broker (PEM)\n"
     "  --mqtt-cert FILE         mqtts://: client certificate (PEM), with --mqtt-key\n"
     "  --mqtt-key FILE          its private key (PEM)\n"
@@ -46,6 +69,148 @@ bool parse_u64(std::string_view s, std::uint64_t& out) {
     if (s.empty()) return false;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
     return ec == std::errc() && p == s.data() + s.size();
+}
+
+std::optional<std::vector<std::uint8_t>> hex_bytes(std::string_view s) {
+    if (s.empty() || s.size() % 2 != 0) return std::nullopt;
+    std::vector<std::uint8_t> out;
+    for (std::size_t i = 0; i < s.size(); i += 2) {
+        unsigned v = 0;
+        auto [p, ec] = std::from_chars(s.data() + i, s.data() + i + 2, v, 16);
+        if (ec != std::errc() || p != s.data() + i + 2) return std::nullopt;
+        out.push_back(static_cast<std::uint8_t>(v));
+    }
+    return out;
+}
+
+// The bytes of a key or certificate file as DER; error names the flag.
+std::optional<std::vector<std::uint8_t>> der_file(const std::string& flag, const std::string& path,
+                                                  std::string& error) {
+    auto text = runtime::tls::read_file(path);
+    if (!text) {
+        error = flag + ": cannot read " + path;
+        return std::nullopt;
+    }
+    auto der = runtime::pem_to_der(*text);
+    if (!der || der->empty()) {
+        error = flag + ": not PEM or DER (" + (der ? "empty" : der.error().reason) + "): " + path;
+        return std::nullopt;
+    }
+    return *der;
+}
+
+std::optional<std::vector<std::uint8_t>> spki_file(const std::string& flag, const std::string& path,
+                                                   std::string& error) {
+    auto text = runtime::tls::read_file(path);
+    if (!text) {
+        error = flag + ": cannot read " + path;
+        return std::nullopt;
+    }
+    auto spki = runtime::tls::public_key_der(*text);
+    if (!spki) {
+        error = flag + ": not a key or certificate (PEM or DER): " + path;
+        return std::nullopt;
+    }
+    return *spki;
+}
+
+// Checks the security flags against the server URI and fills the device's
+// Security settings from them (files read now).
+bool apply_security(client_options& o, std::string& error) {
+    auto& c = o.sec;
+    const bool psk = !c.psk_identity.empty() || !c.psk_key_hex.empty();
+    const bool rpk = !c.rpk_file.empty() || !c.server_key_file.empty();
+    const bool x509 = !c.cert_file.empty() || !c.key_file.empty() || !c.ca_file.empty() ||
+                      c.cert_usage.has_value();
+    const int modes = int(psk) + int(rpk) + int(x509);
+    std::optional<runtime::coap_target> target;
+    if (!runtime::is_mqtt_uri(o.device.server_uri))
+        if (auto t = runtime::parse_coap_target(o.device.server_uri)) target = *t;
+    const bool secure = target && target->secure();
+    if (modes > 1) {
+        error =
+            "--psk-identity/--psk-key, --rpk/--server-key and --cert/--key/--ca are "
+            "different security modes: choose one";
+        return false;
+    }
+    if (modes == 1 && !secure) {
+        error = std::string(psk   ? "--psk-identity/--psk-key"
+                            : rpk ? "--rpk/--server-key"
+                                  : "--cert/--key/--ca") +
+                ": only for a coaps:// or coaps+tcp:// server (--server " + o.device.server_uri +
+                ")";
+        return false;
+    }
+    if (secure && modes == 0) {
+        error = "--server: " + o.device.server_uri +
+                " needs credentials: --psk-identity and --psk-key, --rpk and --server-key, or "
+                "--cert, --key and --ca";
+        return false;
+    }
+    auto& d = o.device;
+    if (psk) {
+        if (c.psk_identity.empty() || c.psk_key_hex.empty()) {
+            error = "--psk-identity and --psk-key go together";
+            return false;
+        }
+        auto key = hex_bytes(c.psk_key_hex);
+        if (!key || key->size() > 64) {
+            error = "--psk-key: an even number of hex digits, at most 64 bytes: " + c.psk_key_hex;
+            return false;
+        }
+        d.security_mode = client::security_mode::psk;
+        d.identity.assign(c.psk_identity.begin(), c.psk_identity.end());
+        d.secret_key = *key;
+    } else if (rpk) {
+        if (c.rpk_file.empty() || c.server_key_file.empty()) {
+            error = "--rpk and --server-key go together";
+            return false;
+        }
+        auto key = der_file("--rpk", c.rpk_file, error);
+        if (!key) return false;
+        auto ours = spki_file("--rpk", c.rpk_file, error);
+        if (!ours) return false;
+        auto theirs = spki_file("--server-key", c.server_key_file, error);
+        if (!theirs) return false;
+        d.security_mode = client::security_mode::rpk;
+        d.identity = *ours;
+        d.secret_key = *key;
+        d.server_public_key = *theirs;
+    } else if (x509) {
+        if (c.cert_file.empty() || c.key_file.empty() || c.ca_file.empty()) {
+            error = "--cert, --key and --ca go together";
+            return false;
+        }
+        auto cert = der_file("--cert", c.cert_file, error);
+        if (!cert) return false;
+        auto key = der_file("--key", c.key_file, error);
+        if (!key) return false;
+        auto ca = der_file("--ca", c.ca_file, error);
+        if (!ca) return false;
+        if (!runtime::tls::public_key_der(runtime::tls::read_file(c.key_file).value_or(""))) {
+            error = "--key: not a private key: " + c.key_file;
+            return false;
+        }
+        d.security_mode = client::security_mode::certificate;
+        d.identity = *cert;
+        d.secret_key = *key;
+        d.server_public_key = *ca;
+        d.certificate_usage = c.cert_usage.value_or(2);
+    }
+    if (d.identity.size() > SIROCCO_CLIENT_CERT_SIZE ||
+        d.server_public_key.size() > SIROCCO_CLIENT_CERT_SIZE) {
+        error = std::string(x509 ? "--cert or --ca" : "--psk-identity") +
+                ": longer than the Security object holds (" +
+                std::to_string(SIROCCO_CLIENT_CERT_SIZE) + " bytes of DER)";
+        return false;
+    }
+    if (d.secret_key.size() > SIROCCO_CLIENT_PRIVATE_KEY_SIZE) {
+        error = std::string(x509 ? "--key" : "--rpk") +
+                ": the private key is longer than the Security object holds (" +
+                std::to_string(SIROCCO_CLIENT_PRIVATE_KEY_SIZE) + " bytes of DER; use EC P-256)";
+        return false;
+    }
+    return true;
 }
 
 }  // namespace
@@ -102,7 +267,7 @@ std::optional<client_options> parse_options(const std::vector<std::string>& args
                     error = "--server: " + std::string(m.error().reason) + ": " + v;
                     return std::nullopt;
                 }
-            } else if (auto t = runtime::parse_udp_target(v); !t) {
+            } else if (auto t = runtime::parse_coap_target(v); !t) {
                 error = "--server: " + std::string(t.error().reason) + ": " + v;
                 return std::nullopt;
             }
@@ -212,6 +377,40 @@ std::optional<client_options> parse_options(const std::vector<std::string>& args
         } else if (flag == "--mqtt-insecure") {
             if (!no_value()) return std::nullopt;
             o.mqtt.insecure = true;
+        } else if (flag == "--psk-identity") {
+            if (!value(o.sec.psk_identity)) return std::nullopt;
+            if (o.sec.psk_identity.empty() || o.sec.psk_identity.size() > 128) {
+                error = "--psk-identity: 1 to 128 bytes";
+                return std::nullopt;
+            }
+        } else if (flag == "--psk-key") {
+            if (!value(o.sec.psk_key_hex)) return std::nullopt;
+        } else if (flag == "--rpk") {
+            if (!value(o.sec.rpk_file)) return std::nullopt;
+        } else if (flag == "--server-key") {
+            if (!value(o.sec.server_key_file)) return std::nullopt;
+        } else if (flag == "--cert") {
+            if (!value(o.sec.cert_file)) return std::nullopt;
+        } else if (flag == "--key") {
+            if (!value(o.sec.key_file)) return std::nullopt;
+        } else if (flag == "--ca") {
+            if (!value(o.sec.ca_file)) return std::nullopt;
+        } else if (flag == "--cert-usage") {
+            if (!value(v)) return std::nullopt;
+            std::uint64_t n = 0;
+            if (!parse_u64(v, n) || n > 3) {
+                error = "--cert-usage: 0, 1, 2 or 3: " + v;
+                return std::nullopt;
+            }
+            o.sec.cert_usage = static_cast<std::uint8_t>(n);
+        } else if (flag == "--dtls-cid") {
+            if (!value(v)) return std::nullopt;
+            std::uint64_t n = 0;
+            if (!parse_u64(v, n) || n > 32) {
+                error = "--dtls-cid: a length in bytes, 0..32: " + v;
+                return std::nullopt;
+            }
+            o.dtls_cid = static_cast<std::uint8_t>(n);
         } else if (flag == "--non-interactive") {
             if (!no_value()) return std::nullopt;
             o.interactive = false;
@@ -224,6 +423,7 @@ std::optional<client_options> parse_options(const std::vector<std::string>& args
         }
     }
     (void)endpoint_given;
+    if (!apply_security(o, error)) return std::nullopt;
     if (runtime::is_mqtt_uri(o.device.server_uri)) {
         if (auto r = runtime::check_mqtt_endpoint(o.device.endpoint); !r) {
             error = "--endpoint: " + std::string(r.error().reason) + ": " + o.device.endpoint;

@@ -30,6 +30,16 @@ struct client_options {
     std::string firmware_dir;
     std::uint16_t fw_block_size = 1024;
     std::uint32_t fw_block_delay_ms = 0;
+    /// DTLS Connection ID length asked of the server (RFC 9146; 0 = none).
+    std::uint8_t dtls_cid = 8;
+    /// The security flags as given (their content is already in
+    /// device.security_mode / identity / server_public_key / secret_key).
+    struct security {
+        std::string psk_identity, psk_key_hex;
+        std::string rpk_file, server_key_file;
+        std::string cert_file, key_file, ca_file;
+        std::optional<std::uint8_t> cert_usage;
+    } sec;
 };
 
 /// Parses argv[1..]. On error returns nullopt and sets `error` to a message

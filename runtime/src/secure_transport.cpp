@@ -173,7 +173,10 @@ result<tls::credentials> credentials_from(const client::security_account& a,
                 return unexpected(errc::invalid_argument,
                                   "the server's certificate (/0/x/4) is not DER");
             c.certificate_usage = a.certificate_usage;
-            if (a.certificate_usage == 3)
+            // 0 CA constraint, 2 trust anchor assertion: /4 is a trust
+            // anchor; 1 service certificate constraint, 3 domain-issued
+            // certificate: /4 is the server's own certificate.
+            if (a.certificate_usage == 1 || a.certificate_usage == 3)
                 c.peer_certificate_pem = std::move(*peer);
             else
                 c.ca_pem = std::move(*peer);

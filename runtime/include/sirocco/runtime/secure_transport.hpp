@@ -42,7 +42,7 @@ using coap::time_ms;
 ///   rpk          private key /5 (DER), the server's public key /4 (its
 ///                SubjectPublicKeyInfo; a certificate or PEM is reduced to it)
 ///   certificate  certificate /3 and private key /5 (DER), /4 with the usage
-///                /15: 0, 1, 2 -> trust anchor(s) (ca_pem), 3 ->
+///                /15: 0, 2 -> trust anchor(s) (ca_pem); 1, 3 ->
 ///                the server's own certificate (peer_certificate_pem)
 /// Errors: invalid_argument naming what is missing or wrong (mode NoSec or
 /// EST for a secure transport, an empty identity or key, /4 not a key).
