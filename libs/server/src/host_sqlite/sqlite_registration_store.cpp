@@ -53,6 +53,16 @@ struct sqlite_access {
         s.last_error_ = std::string(why) + ": " + sqlite3_errmsg(s.db_);
         return unexpected(errc::io_error, why);
     }
+    // One statement without results, prepared once.
+    bool run(const char* sql) const {
+        stmt q(*s.cache_, sql);
+        const int rc = q.step();
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+            s.last_error_ = std::string(sql) + ": " + sqlite3_errmsg(s.db_);
+            return false;
+        }
+        return true;
+    }
     bool exec(const char* sql) const {
         char* msg = nullptr;
         int rc = sqlite3_exec(s.db_, sql, nullptr, nullptr, &msg);
@@ -90,7 +100,7 @@ struct sqlite_access {
     std::vector<registration> select(const std::string& where, const std::string* text,
                                      const std::int64_t* number) const {
         std::string sql = std::string("SELECT ") + columns + " FROM registrations " + where;
-        stmt q(s.db_, sql.c_str());
+        stmt q(*s.cache_, sql.c_str());
         std::vector<registration> out;
         if (!q.ok()) {
             (void)fail("SQLite prepare failed");
@@ -106,7 +116,7 @@ struct sqlite_access {
     }
     // The endpoint owning `id`, "" when none; error on a SQLite failure.
     result<std::optional<std::string>> endpoint_of(std::string_view id) const {
-        stmt q(s.db_, "SELECT endpoint FROM registrations WHERE id = ?1");
+        stmt q(*s.cache_, "SELECT endpoint FROM registrations WHERE id = ?1");
         if (!q.ok()) return unexpected(fail("SQLite prepare failed").error());
         q.text(1, id);
         int rc = q.step();
@@ -118,7 +128,7 @@ struct sqlite_access {
         std::string sql = std::string(replace ? "INSERT OR REPLACE" : "INSERT") +
                           " INTO registrations (" + columns +
                           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
-        stmt q(s.db_, sql.c_str());
+        stmt q(*s.cache_, sql.c_str());
         if (!q.ok()) return fail("SQLite prepare failed");
         q.text(1, r.endpoint);
         q.text(2, r.id);
@@ -141,15 +151,15 @@ namespace {
 // Rolls back unless commit() succeeded.
 class transaction {
   public:
-    explicit transaction(sqlite_access a) : a_(a) { begun_ = a_.exec("BEGIN IMMEDIATE"); }
+    explicit transaction(sqlite_access a) : a_(a) { begun_ = a_.run("BEGIN IMMEDIATE"); }
     ~transaction() {
-        if (begun_) (void)a_.exec("ROLLBACK");
+        if (begun_) (void)a_.run("ROLLBACK");
     }
     transaction(const transaction&) = delete;
     transaction& operator=(const transaction&) = delete;
     bool begun() const noexcept { return begun_; }
     bool commit() {
-        if (!a_.exec("COMMIT")) return false;
+        if (!a_.run("COMMIT")) return false;
         begun_ = false;
         return true;
     }
@@ -177,6 +187,7 @@ result<std::unique_ptr<sqlite_registration_store>> sqlite_registration_store::op
     sqlite3_busy_timeout(db, 2000);
     const char* setup =
         "PRAGMA journal_mode=WAL;"
+        "PRAGMA synchronous=NORMAL;"
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);"
         "CREATE TABLE IF NOT EXISTS registrations ("
         " endpoint TEXT PRIMARY KEY NOT NULL, id TEXT NOT NULL, lwm2m_version TEXT NOT NULL,"
@@ -216,7 +227,11 @@ result<std::unique_ptr<sqlite_registration_store>> sqlite_registration_store::op
     return s;
 }
 
+sqlite_registration_store::sqlite_registration_store(sqlite3* db, std::string path)
+    : db_(db), cache_(std::make_unique<sqlite_util::statement_cache>(db)), path_(std::move(path)) {}
+
 sqlite_registration_store::~sqlite_registration_store() {
+    cache_.reset();  // finalizes the statements before the connection closes
     sqlite3_close(db_);
 }
 
@@ -260,7 +275,7 @@ result<registration> sqlite_registration_store::remove(std::string_view id) {
     std::string key(id);
     auto rows = a.select("WHERE id = ?1", &key, nullptr);
     if (rows.empty()) return unexpected(errc::not_found, "no such registration");
-    stmt q(db_, "DELETE FROM registrations WHERE id = ?1");
+    stmt q(*cache_, "DELETE FROM registrations WHERE id = ?1");
     q.text(1, id);
     if (q.step() != SQLITE_DONE) return unexpected(a.fail("SQLite delete failed").error());
     if (!t.commit()) return unexpected(errc::io_error, "SQLite commit failed");
@@ -301,7 +316,7 @@ std::vector<registration> sqlite_registration_store::take_expired(time_ms now) {
     if (!t.begun()) return {};
     std::int64_t n = to_db(now);
     auto rows = a.select("WHERE expires_at <= ?1 ORDER BY endpoint", nullptr, &n);
-    stmt q(db_, "DELETE FROM registrations WHERE expires_at <= ?1");
+    stmt q(*cache_, "DELETE FROM registrations WHERE expires_at <= ?1");
     q.integer(1, n);
     if (q.step() != SQLITE_DONE) {
         (void)a.fail("SQLite delete failed");
@@ -312,7 +327,7 @@ std::vector<registration> sqlite_registration_store::take_expired(time_ms now) {
 }
 
 std::optional<time_ms> sqlite_registration_store::next_expiry() const {
-    stmt q(db_, "SELECT MIN(expires_at) FROM registrations");
+    stmt q(*cache_, "SELECT MIN(expires_at) FROM registrations");
     int rc = q.step();
     if (rc != SQLITE_ROW) {
         (void)sqlite_access{const_cast<sqlite_registration_store&>(*this)}.fail(

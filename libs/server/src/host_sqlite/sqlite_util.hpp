@@ -7,17 +7,56 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace sirocco::server::sqlite_util {
 
-// One prepared statement, finalized on scope exit.
+/// Prepared statements kept for the life of a connection, by SQL text
+/// (preparing costs more than running the small statements of the stores).
+/// Finalized before the connection is closed (destroy it first).
+class statement_cache {
+  public:
+    explicit statement_cache(sqlite3* db) : db_(db) {}
+    ~statement_cache() {
+        for (auto& [sql, st] : map_)
+            sqlite3_finalize(st);
+    }
+    statement_cache(const statement_cache&) = delete;
+    statement_cache& operator=(const statement_cache&) = delete;
+    /// nullptr when the SQL does not prepare.
+    sqlite3_stmt* get(const char* sql) {
+        auto it = map_.find(sql);
+        if (it != map_.end()) return it->second;
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
+            return nullptr;
+        map_.emplace(sql, st);
+        return st;
+    }
+    sqlite3* db() const noexcept { return db_; }
+
+  private:
+    sqlite3* db_;
+    std::unordered_map<std::string, sqlite3_stmt*> map_;
+};
+
+// One prepared statement, finalized on scope exit (or, when borrowed from a
+// statement_cache, reset and its bindings cleared).
 class stmt {
   public:
     stmt(sqlite3* db, const char* sql) {
         if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) s_ = nullptr;
     }
-    ~stmt() { sqlite3_finalize(s_); }
+    stmt(statement_cache& c, const char* sql) : s_(c.get(sql)), cached_(true) {}
+    ~stmt() {
+        if (!cached_) {
+            sqlite3_finalize(s_);
+        } else if (s_ != nullptr) {
+            sqlite3_reset(s_);
+            sqlite3_clear_bindings(s_);
+        }
+    }
     stmt(const stmt&) = delete;
     stmt& operator=(const stmt&) = delete;
     bool ok() const noexcept { return s_ != nullptr; }
@@ -51,6 +90,7 @@ class stmt {
 
   private:
     sqlite3_stmt* s_ = nullptr;
+    bool cached_ = false;
 };
 
 /// Runs `sql` (no results); on failure `err` says which statement and why.

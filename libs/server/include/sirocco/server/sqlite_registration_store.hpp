@@ -4,7 +4,10 @@
 // Host-only (links libsqlite3). Same semantics as memory_registration_store
 // (registration_store.hpp); every function copies values in and out.
 //
-// File layout (schema version 1, journal_mode=WAL):
+// File layout (schema version 1, journal_mode=WAL, synchronous=NORMAL: a
+// commit is in the WAL when add()/update()/remove() return, so it survives a
+// crash of the process; a power loss may undo the last commits, never
+// corrupt the file; those clients register again):
 //   schema_version(version)            one row, 1
 //   registrations(endpoint PRIMARY KEY, id UNIQUE, lwm2m_version, lifetime_s,
 //                 binding, queue_mode, object_links, peer, address,
@@ -41,6 +44,10 @@ struct sqlite3;
 
 namespace sirocco::server {
 
+namespace sqlite_util {
+class statement_cache;
+}
+
 class sqlite_registration_store final : public registration_store {
   public:
     /// Opens (creating when missing) the store in the file `path`.
@@ -67,8 +74,9 @@ class sqlite_registration_store final : public registration_store {
     const std::string& path() const noexcept { return path_; }
 
   private:
-    sqlite_registration_store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+    sqlite_registration_store(sqlite3* db, std::string path);
     sqlite3* db_ = nullptr;
+    std::unique_ptr<sqlite_util::statement_cache> cache_;
     std::string path_;
     mutable std::string last_error_;
     friend struct sqlite_access;
