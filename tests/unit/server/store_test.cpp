@@ -1,6 +1,8 @@
 // The in-memory registration store.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "sirocco/server/registration_store.hpp"
 
 namespace srv = sirocco::server;
@@ -78,4 +80,92 @@ TEST(memory_store, expiry_scan) {
     EXPECT_EQ(s.next_expiry(), 60000u);
     EXPECT_EQ(s.take_expired(100000).size(), 1u);
     EXPECT_EQ(s.size(), 0u);
+}
+
+TEST(memory_store, identical_profiles_are_kept_once) {
+    srv::memory_registration_store s;
+    auto objects = srv::parse_object_list("</>;ct=112,</1/0>,</3/0>,</3303>;ver=1.1,</3303/0>");
+    ASSERT_TRUE(objects.has_value());
+    for (int i = 0; i < 100; ++i) {
+        auto r = make("dev" + std::to_string(i), "id" + std::to_string(i), 1, 0);
+        r.lwm2m_version = "1.1";
+        r.objects = *objects;
+        ASSERT_TRUE(s.add(r).has_value());
+    }
+    EXPECT_EQ(s.profile_count(), 1u);
+    EXPECT_EQ(s.find_by_endpoint("dev42")->objects, *objects);
+    EXPECT_EQ(s.find_by_endpoint("dev42")->lwm2m_version, "1.1");
+    // One device changes its object list: a second profile, the first stays.
+    auto r = *s.find_by_id("id7");
+    r.objects.objects.pop_back();
+    ASSERT_TRUE(s.update(r).has_value());
+    EXPECT_EQ(s.profile_count(), 2u);
+    EXPECT_EQ(*s.find_by_id("id7"), r);
+    EXPECT_EQ(s.find_by_id("id8")->objects, *objects);
+    // Profiles go with their last registration.
+    ASSERT_TRUE(s.remove("id7").has_value());
+    EXPECT_EQ(s.profile_count(), 1u);
+    for (int i = 0; i < 100; ++i) {
+        if (i != 7) {
+            ASSERT_TRUE(s.remove("id" + std::to_string(i)).has_value());
+        }
+    }
+    EXPECT_EQ(s.profile_count(), 0u);
+    EXPECT_EQ(s.size(), 0u);
+    EXPECT_FALSE(s.next_expiry().has_value());
+}
+
+TEST(memory_store, peer_index_follows_updates_and_replacements) {
+    srv::memory_registration_store s;
+    ASSERT_TRUE(s.add(make("a", "01", 5, 0)).has_value());
+    ASSERT_TRUE(s.add(make("b", "02", 5, 0)).has_value());
+    auto both = s.find_by_peer(srv::peer_id{5});
+    ASSERT_EQ(both.size(), 2u);
+    EXPECT_EQ(both[0].endpoint, "a");
+    auto a = *s.find_by_id("01");
+    a.peer = srv::peer_id{6};
+    ASSERT_TRUE(s.update(a).has_value());
+    EXPECT_EQ(s.find_by_peer(srv::peer_id{5}).size(), 1u);
+    EXPECT_EQ(s.find_by_peer(srv::peer_id{6}).size(), 1u);
+    ASSERT_TRUE(s.add(make("b", "03", 7, 0)).has_value());  // replaces b on another peer
+    EXPECT_TRUE(s.find_by_peer(srv::peer_id{5}).empty());
+    EXPECT_EQ(s.find_by_peer(srv::peer_id{7})[0].id, "03");
+    EXPECT_FALSE(s.find_by_id("02").has_value());
+}
+
+TEST(memory_store, expiry_order_survives_many_updates_and_reused_slots) {
+    srv::memory_registration_store s;
+    // 500 registrations, each updated 10 times (stale heap items pile up and
+    // are compacted), half removed and their slots reused.
+    for (int i = 0; i < 500; ++i)
+        ASSERT_TRUE(s.add(make("e" + std::to_string(i), std::to_string(i), 1,
+                               static_cast<srv::time_ms>(i), 60))
+                        .has_value());
+    for (int round = 1; round <= 10; ++round)
+        for (int i = 0; i < 500; ++i) {
+            auto r = *s.find_by_id(std::to_string(i));
+            r.updated_at = static_cast<srv::time_ms>(round * 1000 + i);
+            ASSERT_TRUE(s.update(r).has_value());
+        }
+    for (int i = 0; i < 500; i += 2)
+        ASSERT_TRUE(s.remove(std::to_string(i)).has_value());
+    for (int i = 0; i < 250; ++i)
+        ASSERT_TRUE(s.add(make("n" + std::to_string(i), "n" + std::to_string(i), 1,
+                               static_cast<srv::time_ms>(20'000 + i), 60))
+                        .has_value());
+    EXPECT_EQ(s.size(), 500u);
+    // Odd old ones expire at 10,000 + i + 60,000; the new ones later.
+    EXPECT_EQ(s.next_expiry(), 10'001u + 60'000u);
+    auto first = s.take_expired(10'499 + 60'000);
+    EXPECT_EQ(first.size(), 250u);
+    for (const auto& r : first)
+        EXPECT_EQ(r.endpoint[0], 'e');
+    EXPECT_TRUE(std::is_sorted(first.begin(), first.end(),
+                               [](const srv::registration& a, const srv::registration& b) {
+                                   return a.endpoint < b.endpoint;
+                               }));
+    EXPECT_EQ(s.next_expiry(), 20'000u + 60'000u);
+    EXPECT_EQ(s.take_expired(1'000'000).size(), 250u);
+    EXPECT_EQ(s.size(), 0u);
+    EXPECT_FALSE(s.next_expiry().has_value());
 }

@@ -4,7 +4,7 @@
 // function copies, nothing returned points into the store.
 #pragma once
 
-#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,9 +43,22 @@ class registration_store {
     virtual std::optional<time_ms> next_expiry() const = 0;
 };
 
-/// Registrations in memory (lost on restart). Lookups are O(log n).
+/// Registrations in memory (lost on restart), sized for 100,000 and more:
+/// add / update / remove / find_by_endpoint / find_by_id / find_by_peer are
+/// O(1) on average, next_expiry() O(1) and take_expired() O(log n) per
+/// entry (a lazy min-heap of expiry times); list() sorts, O(n log n).
+/// Memory: what devices of one kind register alike (LwM2M version, binding,
+/// object list) is kept once and shared ("profile", reference-counted);
+/// each registration holds its endpoint, id and address text, times,
+/// lifetime, peer and a pointer to its profile, in a slab with hash indexes
+/// by endpoint, id and peer: about 350 bytes each (docs/perf/server_engine.md).
 class memory_registration_store final : public registration_store {
   public:
+    memory_registration_store();
+    ~memory_registration_store() override;
+    memory_registration_store(const memory_registration_store&) = delete;
+    memory_registration_store& operator=(const memory_registration_store&) = delete;
+
     result<std::optional<registration>> add(const registration& r) override;
     result<void> update(const registration& r) override;
     result<registration> remove(std::string_view id) override;
@@ -55,11 +68,13 @@ class memory_registration_store final : public registration_store {
     std::vector<registration> list() const override;
     std::vector<registration> take_expired(time_ms now) override;
     std::optional<time_ms> next_expiry() const override;
-    std::size_t size() const noexcept { return by_endpoint_.size(); }
+    std::size_t size() const noexcept;
+    /// Distinct profiles (version, binding, object list) kept for them.
+    std::size_t profile_count() const noexcept;
 
   private:
-    std::map<std::string, registration, std::less<>> by_endpoint_;
-    std::map<std::string, std::string, std::less<>> endpoint_of_id_;
+    struct impl;
+    std::unique_ptr<impl> d_;
 };
 
 }  // namespace sirocco::server
