@@ -1,10 +1,14 @@
 // coap-test-server: a small CoAP server on our engine, for interop tests with
-// libcoap's coap-client. Listens on 127.0.0.1:PORT over UDP and TCP.
+// libcoap's coap-client. Listens on 127.0.0.1:PORT over UDP and TCP, and
+// with --psk ID:KEY also over DTLS on --dtls-port and TLS on --tls-port
+// (PSK: the identity ID with the key KEY, its ASCII bytes as libcoap's -k
+// takes it; tls::dtls_server / tls::session of runtime/tls.hpp).
 //   GET  /big     a 5000-byte body (Block2 when the client asks or it does not fit)
 //   PUT  /store   stores the body (Block1 accepted); POST too
 //   GET  /store   the stored body
 //   GET  /obs     observable: "n=<k>" every 500 ms
 // Usage: coap-test-server --port PORT [--lifetime SECONDS]
+//        [--psk ID:KEY --dtls-port P --tls-port P]
 // Prints "ready" on stdout once listening; exits on SIGTERM/SIGINT or after
 // the lifetime (default 120 s), so a test that dies leaves nothing running.
 #include <csignal>
@@ -16,6 +20,7 @@
 
 #include "coap_net.hpp"
 #include "sirocco/coap/options.hpp"
+#include "sirocco/runtime/tls.hpp"
 
 using namespace sirocco;
 using namespace sirocco::coap;
@@ -39,9 +44,14 @@ std::string path_of(const message& m) {
 int main(int argc, char** argv) {
     int port = 0;
     int lifetime = 120;
+    int dtls_port = 0, tls_port = 0;
+    std::string psk;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (std::strcmp(argv[i], "--port") == 0) port = std::atoi(argv[i + 1]);
         if (std::strcmp(argv[i], "--lifetime") == 0) lifetime = std::atoi(argv[i + 1]);
+        if (std::strcmp(argv[i], "--dtls-port") == 0) dtls_port = std::atoi(argv[i + 1]);
+        if (std::strcmp(argv[i], "--tls-port") == 0) tls_port = std::atoi(argv[i + 1]);
+        if (std::strcmp(argv[i], "--psk") == 0) psk = argv[i + 1];
     }
     if (port <= 0 || port > 65535) {
         std::fprintf(stderr, "usage: coap-test-server --port PORT [--lifetime SECONDS]\n");
@@ -56,6 +66,34 @@ int main(int argc, char** argv) {
     if (!srv.bind(static_cast<std::uint16_t>(port), true)) {
         std::perror("bind");
         return 1;
+    }
+    if (!psk.empty()) {
+        const auto colon = psk.find(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == psk.size()) {
+            std::fprintf(stderr, "--psk: ID:KEY\n");
+            return 2;
+        }
+        const std::string id = psk.substr(0, colon);
+        const std::vector<std::uint8_t> key(psk.begin() + static_cast<std::ptrdiff_t>(colon) + 1,
+                                            psk.end());
+        runtime::tls::server_policy pol;
+        pol.psk_key = [id, key](std::string_view who) -> std::optional<std::vector<std::uint8_t>> {
+            if (who != id) return std::nullopt;
+            return key;
+        };
+        runtime::tls::config tcfg;
+        tcfg.cid_length = 8;
+        auto ctx = runtime::tls::server_context::create(tcfg, {}, pol);
+        if (!ctx) {
+            std::fprintf(stderr, "TLS: %s\n", ctx.error().reason);
+            return 1;
+        }
+        if (!srv.bind_secure(static_cast<std::uint16_t>(dtls_port),
+                             static_cast<std::uint16_t>(tls_port),
+                             std::shared_ptr<runtime::tls::server_context>(std::move(*ctx)))) {
+            std::perror("bind (DTLS/TLS)");
+            return 1;
+        }
     }
     const std::vector<std::uint8_t> big = net::big_body();
     std::vector<std::uint8_t> stored;
