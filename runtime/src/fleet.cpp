@@ -468,10 +468,18 @@ struct fleet::impl {
     // ---- driving one device --------------------------------------------------------
     void service(std::size_t i, time_ms t) {
         fleet_device& d = devs[i];
-        while (auto ev = d.engine.poll_event())
-            on_event(i, d, *ev, t);
-        while (auto x = d.engine.poll_transmit(mutable_bytes(tx.data(), tx.size())))
-            transmit(i, bytes_view(tx.data(), x->size), t);
+        for (int round = 0; round < 8; ++round) {
+            bool any = false;
+            while (auto ev = d.engine.poll_event()) {
+                any = true;
+                on_event(i, d, *ev, t);
+            }
+            while (auto x = d.engine.poll_transmit(mutable_bytes(tx.data(), tx.size()))) {
+                any = true;
+                transmit(i, bytes_view(tx.data(), x->size), t);
+            }
+            if (!any) break;
+        }
         schedule(i, d, t);
     }
 
@@ -560,7 +568,10 @@ struct fleet::impl {
                 auto& s = dtls[i];
                 if (!s.s || s.s->state() != tls::state::established) return;  // lost, CoAP retries
                 if (!s.s->send(b, t)) ++rep.errors["dtls: send"];
-                drain_dtls(i, t);
+                // Only the records: plaintext and state changes are handled
+                // when the session is fed (deliver, timers).
+                while (auto rec = s.s->poll_transmit())
+                    send_datagram(i, *rec);
                 break;
             }
             case fleet_transport::mqtt: {

@@ -4,7 +4,7 @@
 find_package(Python3 COMPONENTS Interpreter)
 find_program(SIROCCO_MOSQUITTO mosquitto PATHS /usr/sbin /usr/local/sbin)
 if(Python3_Interpreter_FOUND AND TARGET sirocco-server AND TARGET sirocco-fleet)
-  set(fleet_cases flags udp)
+  set(fleet_cases flags udp dtls)
   if(SIROCCO_MOSQUITTO)
     list(APPEND fleet_cases mqtt)
   endif()
