@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <type_traits>
 
 #include "sirocco/coap/options.hpp"
@@ -231,9 +232,9 @@ coap::engine& server_engine::engine_of(std::uint32_t peer, peer_state& ps, time_
         (void)ps.eng->open_peer(id, ps.fr, now);
         if (ps.has_mid) (void)ps.eng->set_next_message_id(id, ps.next_mid);
         // The parked duplicate cache (see park()).
-        std::string_view m = ps.memo;
+        bytes_view m(ps.memo.get(), ps.memo_size);
         while (m.size() >= memo_header) {
-            const auto* b = reinterpret_cast<const std::uint8_t*>(m.data());
+            const std::uint8_t* b = m.data();
             coap::dedup_record r;
             r.message_id = static_cast<std::uint16_t>(b[0] << 8 | b[1]);
             r.answer = static_cast<coap::dedup_answer>(b[2]);
@@ -243,9 +244,10 @@ coap::engine& server_engine::engine_of(std::uint32_t peer, peer_state& ps, time_
             if (m.size() < memo_header + n) break;
             r.response = bytes_view(b + memo_header, n);
             if (r.expiry > now) (void)ps.eng->restore_dedup(id, r);
-            m.remove_prefix(memo_header + n);
+            m = m.subspan(memo_header + n);
         }
-        std::string().swap(ps.memo);
+        ps.memo.reset();
+        ps.memo_size = 0;
     }
     dirty_.insert(peer);
     return *ps.eng;
@@ -277,9 +279,15 @@ void server_engine::park(std::uint32_t peer, peer_state& ps, time_ms now) {
         memo.append(as_chars(r.response));
         if (r.expiry > until) until = r.expiry;
     }
-    ps.memo = std::move(memo);
-    ps.memo_until = until;
-    if (!ps.memo.empty()) memo_gc_.emplace_back(until, peer);
+    ps.memo.reset();
+    ps.memo_size = 0;
+    if (!memo.empty() && memo.size() <= 0xFFFF) {
+        ps.memo = std::make_unique_for_overwrite<std::uint8_t[]>(memo.size());
+        std::memcpy(ps.memo.get(), memo.data(), memo.size());
+        ps.memo_size = static_cast<std::uint16_t>(memo.size());
+        ps.memo_until = until;
+        memo_gc_.emplace_back(until, peer);
+    }
     release(peer, ps);
 }
 
@@ -291,7 +299,10 @@ result<void> server_engine::open_peer(peer_id peer, coap::framing f, std::string
     peer_state& ps = peers_[peer.value()];
     ps.fr = f;
     ps.address = std::string(address);
-    ps.bound_endpoint = std::string(bound_endpoint);
+    if (!bound_endpoint.empty()) {
+        ps.extra = std::make_unique<peer_extra>();
+        ps.extra->bound_endpoint = std::string(bound_endpoint);
+    }
     // A stream peer's CSM goes out now (RFC 8323 5.3); datagram and compact
     // peers get an engine when there is something to do.
     if (f == coap::framing::stream) (void)engine_of(peer.value(), ps, now);
@@ -504,7 +515,10 @@ void server_engine::on_timer(time_ms now) {
         const std::uint32_t peer = memo_gc_.front().second;
         memo_gc_.pop_front();
         peer_state* ps = find_peer(peer);
-        if (ps != nullptr && !ps->eng && ps->memo_until <= now) std::string().swap(ps->memo);
+        if (ps != nullptr && !ps->eng && ps->memo_until <= now) {
+            ps->memo.reset();
+            ps->memo_size = 0;
+        }
     }
     // Registration lifetimes.
     if (now < cfg_.expiry_grace_ms) return;
@@ -608,8 +622,8 @@ void server_engine::answer(std::uint32_t peer, const coap::event& e, coap::code 
 
 const char* server_engine::forbidden(std::uint32_t peer, std::string_view endpoint) const {
     auto it = peers_.find(peer);
-    if (it != peers_.end() && !it->second.bound_endpoint.empty() &&
-        it->second.bound_endpoint != endpoint)
+    if (it != peers_.end() && it->second.extra && !it->second.extra->bound_endpoint.empty() &&
+        it->second.extra->bound_endpoint != endpoint)
         return "ep does not match the peer's identity";
     if (cfg_.authorize && !cfg_.authorize(peer_id{peer}, endpoint))
         return "this peer may not act as this endpoint";
@@ -662,19 +676,25 @@ void server_engine::handle_request(std::uint32_t peer, const coap::event& e, tim
     std::string_view body = as_chars(e.body);
     std::string whole;
     if (e.block1) {
-        auto& upp = peers_[peer].upload;
-        if (!upp) upp = std::make_unique<std::string>();
-        std::string& up = *upp;
+        auto& ex = peers_[peer].extra;
+        if (!ex) ex = std::make_unique<peer_extra>();
+        std::string& up = ex->upload;
         if (e.block1->num == 0) up.clear();
         up.append(as_chars(e.body));
         if (up.size() > max_object_list_bytes) {
-            upp.reset();
+            if (ex->bound_endpoint.empty())
+                ex.reset();
+            else
+                std::string().swap(up);
             return answer(peer, e, coap::codes::request_entity_too_large, "object list too large",
                           now);
         }
         if (e.block1->more) return answer(peer, e, coap::codes::continue_, "", now);
         whole = std::move(up);
-        upp.reset();
+        if (ex->bound_endpoint.empty())
+            ex.reset();
+        else
+            std::string().swap(up);
         body = whole;
     }
     if (path.size() == 1) {

@@ -298,20 +298,25 @@ class server_engine {
     /// after its last datagram was polled); what duplicates of the last
     /// messages must get is kept packed in `memo` until it expires, and the
     /// message-id sequence in `next_mid` (see park()).
+    /// Rarely used parts of a peer, apart to keep peer_state small.
+    struct peer_extra {
+        std::string bound_endpoint;  ///< open_peer(): the only endpoint allowed here
+        std::string upload;          ///< Block1 reassembly of an object list
+    };
     struct peer_state {
-        coap::framing fr = coap::framing::datagram;
-        bool queue_mode = false;     ///< of the registration last heard here
-        bool has_mid = false;        ///< next_mid is set (an engine was parked)
-        std::uint16_t next_mid = 0;  ///< the parked engine's message-id sequence
-        std::uint32_t client_x = 0;  ///< our exchanges on it (requests + observations)
         std::unique_ptr<coap::engine> eng;
-        std::optional<time_ms> key;  ///< its entry in deadlines_
-        time_ms memo_until = 0;      ///< when every record in memo has expired
-        std::string memo;            ///< packed coap::dedup_records while parked
+        std::unique_ptr<peer_extra> extra;     ///< bound endpoint, upload; often none
+        std::unique_ptr<std::uint8_t[]> memo;  ///< packed coap::dedup_records while parked
+        std::optional<time_ms> key;            ///< its entry in deadlines_
+        time_ms memo_until = 0;                ///< when every record in memo has expired
         std::string address;
-        std::string endpoint;                 ///< the registration last heard over this peer
-        std::string bound_endpoint;           ///< open_peer(): the only endpoint allowed here
-        std::unique_ptr<std::string> upload;  ///< Block1 reassembly of an object list
+        std::string endpoint;        ///< the registration last heard over this peer
+        std::uint32_t client_x = 0;  ///< our exchanges on it (requests + observations)
+        std::uint16_t memo_size = 0;
+        std::uint16_t next_mid = 0;  ///< the parked engine's message-id sequence
+        coap::framing fr = coap::framing::datagram;
+        bool queue_mode = false;  ///< of the registration last heard here
+        bool has_mid = false;     ///< next_mid is set (an engine was parked)
     };
     /// A request from send() until its response event.
     struct pending {
