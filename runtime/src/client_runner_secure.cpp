@@ -1,5 +1,7 @@
 // client_runner: the DTLS, TCP and TLS links of server accounts (the
 // header's "Secure and stream transports" part).
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 
 #include "client_runner_links.hpp"
@@ -298,8 +300,18 @@ void client_runner::open_stream(client::ssid s, const coap_target& t) {
                       (ses.resumed() ? " (resumed)" : ""));
     };
     h.data = [this, p](bytes_view b) {
-        (void)client_.on_receive(p, b, now());
-        pump();
+        // The engine takes at most one message of a stream per call
+        // (coap::engine::on_receive): feed the rest again.
+        for (int guard = 0; !b.empty() && guard < 4096; ++guard) {
+            auto n = client_.on_receive(p, b, now());
+            pump();
+            if (!n) {
+                if (n.error().code == errc::capacity_exceeded) continue;
+                break;
+            }
+            if (*n == 0) break;
+            b = b.subspan(std::min(*n, b.size()));
+        }
     };
     h.closed = [this, s, p, where](std::string_view why) {
         std::string reason(why);
