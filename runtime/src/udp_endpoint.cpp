@@ -15,6 +15,17 @@ result<void> udp_endpoint::open(const udp_address& local, receive_handler on_rec
     boost::system::error_code ec;
     socket_.open(local.protocol(), ec);
     if (!ec) socket_.bind(local, ec);
+    if (!ec) {
+        // A server socket meets storms (10,000s of Registers at once): the
+        // kernel's default receive buffer (rmem_default, ~208 KiB: a few
+        // hundred datagrams) overflows and every loss costs a CoAP
+        // retransmission seconds later. Ask for socket_buffer_bytes; the
+        // kernel caps it at rmem_max / wmem_max silently, and the memory is
+        // only used while datagrams wait, so a client socket pays nothing.
+        boost::system::error_code ignored;
+        socket_.set_option(asio::socket_base::receive_buffer_size(socket_buffer_bytes), ignored);
+        socket_.set_option(asio::socket_base::send_buffer_size(socket_buffer_bytes), ignored);
+    }
     if (ec) {
         socket_.close(ec);
         return unexpected(errc::io_error, "cannot open or bind the UDP socket");

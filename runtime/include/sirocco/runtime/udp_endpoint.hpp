@@ -31,6 +31,9 @@ class udp_endpoint {
     /// Largest datagram received whole; larger ones are dropped (the CoAP
     /// engine would not take them anyway).
     static constexpr std::size_t max_datagram = coap::limits::max_pdu;
+    /// SO_RCVBUF / SO_SNDBUF asked for at open() (the kernel caps them at
+    /// net.core.rmem_max / wmem_max): room for a registration storm.
+    static constexpr int socket_buffer_bytes = 4 << 20;
 
     udp_endpoint(asio::io_context& io, std::uint32_t first_peer_id = 1);
     udp_endpoint(const udp_endpoint&) = delete;
