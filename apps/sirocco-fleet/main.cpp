@@ -64,6 +64,10 @@ const char* const usage_text =
     "  --json FILE            write the figures as JSON\n"
     "  --help                 this text\n"
     "\n"
+    "Limits of this build (small per-device capacities, apps/sirocco-fleet/CMakeLists.txt):\n"
+    "server URI at most 32 characters; endpoint name + lifetime digits at most 19 characters;\n"
+    "CoAP messages of 192 bytes (answers above 128 bytes go block-wise); 2 observations.\n"
+    "\n"
     "Exit status: 0 every device registered, 3 some did not, 1 error, 2 usage.\n"
     "SIGINT/SIGTERM end the run early (de-registering first with --deregister).\n";
 

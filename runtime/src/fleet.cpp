@@ -123,7 +123,9 @@ namespace {
 struct fleet_device {
     std::array<char, 40> ep{};  // endpoint name (the engine's config views it)
     client::data_model dm;
-    client::security sec;
+    // One account (the fleet has no bootstrap server): half the storage of
+    // client::security, which holds SIROCCO_CLIENT_MAX_SERVERS + 1.
+    client::basic_security<client::security_def, 1> sec;
     client::server srv;
     client::device dev;
     client::temperature temp;
@@ -299,7 +301,22 @@ struct fleet::impl {
         if (o.clients == 0) return unexpected(errc::invalid_argument, "--clients must be >= 1");
         if (o.server_uri.size() > SIROCCO_CLIENT_MAX_URI)
             return unexpected(errc::invalid_argument,
-                              "server URI longer than the Security object holds");
+                              "server URI longer than the Security object holds "
+                              "(SIROCCO_CLIENT_MAX_URI of this build)");
+        {
+            // The Register's options are kept for its retransmissions and
+            // follow-ups (coap limits::template_bytes): Uri-Path rd,
+            // Content-Format, ep=, lt=, lwm2m=, b= take 45 bytes plus the
+            // endpoint and the lifetime digits.
+            const std::size_t longest =
+                endpoint_of(o.clients - 1).size() + std::to_string(o.lifetime).size();
+            if (45 + longest > coap::limits::template_bytes ||
+                endpoint_of(o.clients - 1).size() >= sizeof(fleet_device::ep))
+                return unexpected(errc::invalid_argument,
+                                  "endpoint names too long for this build's CoAP request "
+                                  "template (SIROCCO_COAP_TEMPLATE_BYTES): shorten "
+                                  "--endpoint-prefix");
+        }
         if (tr == fleet_transport::mqtt) {
             auto m = parse_mqtt_target(o.server_uri);
             if (!m) return unexpected(m.error());

@@ -107,19 +107,24 @@ bool binding_has(std::string_view b, char c) noexcept {
 // ---- construction, events ---------------------------------------------------
 
 client::client(const client_config& cfg, data_model& dm) noexcept
-    : cfg_(cfg), dm_(dm), coap_(cfg.coap) {
+    : endpoint_(cfg.endpoint),
+      preferred_format_(cfg.preferred_format),
+      work_(cfg.work),
+      counters_(cfg.counters),
+      dm_(dm),
+      coap_(cfg.coap) {
     // The format announced at registration (ct=) is also the one multi-value
     // answers use when the server sends no Accept.
     if (cfg.preferred_format != 0) dm_.set_preferred_format(cfg.preferred_format);
 }
 
 mutable_bytes client::body_buf() noexcept {
-    if (cfg_.work != nullptr) return cfg_.work->body;
+    if (work_ != nullptr) return work_->body;
     return mutable_bytes(body_.data(), body_.size());
 }
 
 mutable_bytes client::scratch_buf() noexcept {
-    if (cfg_.work != nullptr) return cfg_.work->scratch;
+    if (work_ != nullptr) return work_->scratch;
     return mutable_bytes(scratch_.data(), scratch_.size());
 }
 
@@ -429,8 +434,13 @@ std::optional<coap::observation_id> client::respond_result(
 // One count per request, by the operation it asks for (engine.hpp,
 // client_counters). A request with an unusable path is counted before this.
 void client::count_request(const coap::event& e, const lwm2m::path& path) noexcept {
-    if (cfg_.counters == nullptr) return;
+    if (counters_ == nullptr) return;
     const message& m = e.msg;
+    if (e.block2 && e.block2->num > 0) {
+        // The next block of an answer already counted (RFC 7959 2.4).
+        ++counters_->block2_continuations;
+        return;
+    }
     std::uint64_t client_counters::*f = &client_counters::other_requests;
     const bool observe_reg = e.observe && *e.observe == 0;
     if (e.block1 && (e.block1->more || e.block1->num > 0)) {
@@ -462,19 +472,19 @@ void client::count_request(const coap::event& e, const lwm2m::path& path) noexce
     } else if (m.code == codes::ipatch) {
         f = &client_counters::writes;
     }
-    ++(cfg_.counters->*f);
+    ++(counters_->*f);
 }
 
 void client::count_failure(const coap::event& e) noexcept {
-    if (cfg_.counters == nullptr) return;
+    if (counters_ == nullptr) return;
     if (e.kind == coap::event_kind::response) {
         const unsigned cls = e.msg.code.cls(), detail = e.msg.code.detail();
         if ((cls == 4 || cls == 5) && detail < 32)
-            ++cfg_.counters->error_codes[(cls - 4) * 32 + detail];
+            ++counters_->error_codes[(cls - 4) * 32 + detail];
     } else if (e.kind == coap::event_kind::timeout) {
-        ++cfg_.counters->timeouts;
+        ++counters_->timeouts;
     } else {
-        ++cfg_.counters->transport_failures;
+        ++counters_->transport_failures;
     }
 }
 
@@ -713,7 +723,7 @@ result<void> client::send_register(account& a, time_ms now) noexcept {
     SIROCCO_TRY(b.add_string(opt::uri_path, "rd"));
     SIROCCO_TRY(b.add_uint(opt::content_format, cf_link));
     std::array<char, 80> q{};
-    SIROCCO_TRY(b.add_copy(opt::uri_query, as_bytes(query_param(q, "ep", cfg_.endpoint))));
+    SIROCCO_TRY(b.add_copy(opt::uri_query, as_bytes(query_param(q, "ep", endpoint_))));
     SIROCCO_TRY(b.add_copy(opt::uri_query, as_bytes(query_u32(q, "lt", a.lifetime))));
     SIROCCO_TRY(
         b.add_copy(opt::uri_query, as_bytes(query_param(q, "lwm2m", to_string(dm_.version())))));
@@ -785,7 +795,7 @@ result<void> client::send_deregister(account& a, time_ms now) noexcept {
 }
 
 std::uint16_t client::preferred_format() const noexcept {
-    if (cfg_.preferred_format != 0) return cfg_.preferred_format;
+    if (preferred_format_ != 0) return preferred_format_;
     return dm_.version() == lwm2m_version::v1_0
                ? static_cast<std::uint16_t>(codec::content_format::tlv)
                : cf_senml_cbor;

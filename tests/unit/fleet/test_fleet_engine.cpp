@@ -59,6 +59,30 @@ TEST(FleetEngineCounters, CountsRegistrationAndEachOperation) {
     EXPECT_EQ(t.c.deregisters, 1u);
 }
 
+// A Read answered block-wise is one read, however many blocks it takes.
+TEST(FleetEngineCounters, BlockwiseReadCountsOnce) {
+    counted t;
+    harness& h = t.h;
+    h.start();
+    coap::message m;
+    m.code = codes::get;
+    m.type = coap::msg_type::con;
+    std::array<std::uint8_t, 32> st{};
+    coap::message_builder b(m, st);
+    ASSERT_TRUE(b.add_uri_path("/3/0").has_value());
+    coap::request_options ro;
+    ro.response_buffer = h.reassembly;
+    ro.block2_size = 16;
+    auto x = h.srv->send_request(harness::client_peer, m, {}, h.now, ro);
+    ASSERT_TRUE(x.has_value());
+    h.pump();
+    ASSERT_FALSE(h.responses.empty());
+    EXPECT_EQ(h.responses.back().code, codes::content);
+    EXPECT_GT(h.responses.back().payload.size(), 32u);
+    EXPECT_EQ(t.c.reads, 1u);
+    EXPECT_GE(t.c.block2_continuations, 2u);
+}
+
 TEST(FleetEngineCounters, CountsFailuresByKind) {
     counted t;
     harness& h = t.h;

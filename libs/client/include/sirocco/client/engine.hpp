@@ -173,14 +173,17 @@ struct client_counters {
     std::uint64_t creates = 0;           ///< POST on an object
     std::uint64_t deletes = 0;           ///< DELETE
     std::uint64_t other_requests = 0;    ///< anything else (answered 4.xx)
-    std::uint64_t notifications = 0;     ///< notifications handed to the CoAP engine
-    std::uint64_t registers = 0;         ///< Register requests sent
-    std::uint64_t updates = 0;           ///< Update requests sent
-    std::uint64_t deregisters = 0;       ///< De-register requests sent
-    std::uint64_t registered = 0;        ///< 2.01 to a Register
-    std::uint64_t updated = 0;           ///< 2.04 to an Update
-    std::uint64_t register_failed = 0;   ///< a Register answered with an error or timed out
-    std::uint64_t update_failed = 0;     ///< an Update answered with an error or timed out
+    /// Requests for block 1, 2, ... of a Block2 answer (not counted above:
+    /// the request for block 0 was).
+    std::uint64_t block2_continuations = 0;
+    std::uint64_t notifications = 0;    ///< notifications handed to the CoAP engine
+    std::uint64_t registers = 0;        ///< Register requests sent
+    std::uint64_t updates = 0;          ///< Update requests sent
+    std::uint64_t deregisters = 0;      ///< De-register requests sent
+    std::uint64_t registered = 0;       ///< 2.01 to a Register
+    std::uint64_t updated = 0;          ///< 2.04 to an Update
+    std::uint64_t register_failed = 0;  ///< a Register answered with an error or timed out
+    std::uint64_t update_failed = 0;    ///< an Update answered with an error or timed out
     /// Why Register / Update / De-register exchanges failed: no answer in
     /// time (CoAP timeout), the transport (transport_failed(), RST, a failed
     /// exchange), or an error code, indexed (class - 4) x 32 + detail
@@ -450,10 +453,15 @@ class client {
     mutable_bytes body_buf() noexcept;
     mutable_bytes scratch_buf() noexcept;
     void count(std::uint64_t client_counters::*field) noexcept {
-        if (cfg_.counters != nullptr) ++(cfg_.counters->*field);
+        if (counters_ != nullptr) ++(counters_->*field);
     }
 
-    client_config cfg_;
+    // What the engine keeps of its client_config (the CoAP part lives in
+    // coap_), so that a fleet of engines does not hold it twice.
+    std::string_view endpoint_;
+    std::uint16_t preferred_format_ = 0;
+    const work_buffers* work_ = nullptr;
+    client_counters* counters_ = nullptr;
     data_model& dm_;
     coap::engine coap_;
     bool started_ = false;
