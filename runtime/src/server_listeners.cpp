@@ -475,6 +475,9 @@ void server_runner::log_handshake_refused(const char* transport, const std::stri
 }
 
 void server_runner::close_links_of(const std::string& endpoint) {
+    // Cached sessions could be resumed with the old identity: forget them
+    // all (the others then make one full handshake).
+    if (lst_ && lst_->ctx) lst_->ctx->clear_session_cache();
     std::vector<std::uint32_t> victims;
     for (const auto& [p, lp] : links_)
         if (lp.secure && ((lp.has_entry && lp.bound == endpoint) ||
