@@ -101,6 +101,17 @@ def render_suite(res, command):
               n0(res.get("elapsed_s")), m.get("loadavg_at_start", "?"),
               " (**--smoke: tiny numbers, the figures mean nothing**)" if res.get("smoke")
               else ""))
+    bufs = []
+    for key in ("rmem_max", "wmem_max"):
+        if key + "_raised_to" in m:
+            bufs.append("net.core.%s raised from %s to %s for the run (restored after)" %
+                        (key, n0(m[key]), n0(m[key + "_raised_to"])))
+        elif key in m:
+            bufs.append("net.core.%s %s" % (key, n0(m[key])))
+    if bufs:
+        L.append("")
+        L.append("UDP socket buffers (sirocco-server asks for 4 MiB; the kernel caps at these): " +
+                 "; ".join(bufs) + ".")
     L.append("")
     ceil = st.get("ceilings", {})
     echo = g(ceil, "udp_window", "rt_per_s")

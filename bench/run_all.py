@@ -441,9 +441,17 @@ class Suite:
     def stage_storm(self):
         self.need("sirocco-server", "sirocco-fleet")
         out = []
-        for transport, store, n in self.cfg["storms"]:
-            out.append(self.storm(transport, store, n))
         self.results["stages"]["storm"] = out
+        failed = []
+        for transport, store, n in self.cfg["storms"]:
+            try:
+                out.append(self.storm(transport, store, n))
+            except StageError as e:  # the other storms still run
+                failed.append(str(e))
+            finally:
+                Proc.kill_all()
+        if failed:
+            raise StageError("; ".join(failed))
 
     def storm(self, transport, store, n, server_extra=(), fleet_extra=(), uri=None,
               provision=None):
@@ -455,9 +463,12 @@ class Suite:
         rss0, cpu0 = srv.rss(), srv.cpu_s()
         fj = self.path(self.name(base + "-fleet") + ".json")
         uri = uri or "coap://127.0.0.1:%d" % srv.coap_port
+        # The fleet gives up on devices not registered 30 s after the last
+        # one started (they count as failed, and the run goes on).
         fleet = Proc(os.path.basename(fj)[:-5],
-                     self.fleet_argv(n, uri, fj, 0, fleet_extra), self.work)
-        timeout = 60 + n / 2000
+                     self.fleet_argv(n, uri, fj, 0, ["--register-timeout", "30"] +
+                                     list(fleet_extra)), self.work)
+        timeout = 60 + n / self.cfg["storm_ramp"] + n / 5000
         if fleet.wait(timeout) is None:
             fleet.stop(signal.SIGINT, 20)
             raise StageError("%s: the fleet did not finish within %.0f s" % (base, timeout))
@@ -589,8 +600,52 @@ class Suite:
         r = self.loadgen_run("dtls", n, lambda p: "coaps://127.0.0.1:%d" % p["dtls"],
                              self.read_args(c["dtls_read_duration"]),
                              fleet_extra=["--psk-prefix", "bench-"],
-                             provision_args=["--coaps-port", "0", "--psk-fleet", "bench-:%d" % n])
+                             provision_args=["--coaps-port", "0", "--psk-fleet", "bench-:%d" % n,
+                                             # a slot for every device's handshake: the
+                                             # figure is the handshake rate, not the
+                                             # refusals past sirocco-server's default 256
+                                             "--max-handshakes", str(max(256, n))])
         self.results["stages"]["dtls"] = r
+
+
+SOCKET_BUFFER = 4 << 20  # what runtime/udp_endpoint asks for (SO_RCVBUF/SO_SNDBUF)
+
+
+def raise_socket_buffers(mach):
+    """sirocco-server's UDP socket asks for 4 MiB buffers; the kernel caps
+    them at net.core.rmem_max / wmem_max (212,992 on a stock Debian). If the
+    cap is lower and we may write it (root), raise it for the run (restored
+    at the end); the report says which it was."""
+    raised = {}
+    for key in ("rmem_max", "wmem_max"):
+        path = "/proc/sys/net/core/" + key
+        try:
+            with open(path) as f:
+                old = int(f.read().split()[0])
+        except (OSError, ValueError):
+            continue
+        mach[key] = old
+        if old >= SOCKET_BUFFER:
+            continue
+        try:
+            with open(path, "w") as f:
+                f.write(str(SOCKET_BUFFER))
+            raised[path] = old
+            mach[key + "_raised_to"] = SOCKET_BUFFER
+            log("net.core.%s raised from %d to %d for the run" % (key, old, SOCKET_BUFFER))
+        except OSError:
+            log("net.core.%s is %d (cannot raise it): socket buffers are capped there" %
+                (key, old))
+    return raised
+
+
+def restore_socket_buffers(raised):
+    for path, old in raised.items():
+        try:
+            with open(path, "w") as f:
+                f.write(str(old))
+        except OSError:
+            pass
 
 
 class Broker:
@@ -644,10 +699,12 @@ def main():
             ap.error("--only: unknown stage(s) %s" % ", ".join(sorted(bad)))
     suite = Suite(args)
     t0 = time.monotonic()
+    raised = raise_socket_buffers(suite.results["machine"])
     try:
         suite.run()
     finally:
         Proc.kill_all()
+        restore_socket_buffers(raised)
     sys.dont_write_bytecode = True
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import perf_report  # noqa: E402
