@@ -198,6 +198,9 @@ bool engine::send_oneshot(peer_slot& p, const message& m) noexcept {
 
 result<void> engine::open_peer(peer_id id, framing f, time_ms) noexcept {
     if (find_peer(id) != nullptr) return unexpected(errc::invalid_argument, "peer already open");
+    if (!limits::stream && f == framing::stream)
+        return unexpected(errc::unsupported,
+                          "built without stream framing (SIROCCO_COAP_STREAM=0)");
     for (auto& p : peers_) {
         if (p.used) continue;
         p.used = true;

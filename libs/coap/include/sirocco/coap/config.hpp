@@ -41,6 +41,9 @@
 #ifndef SIROCCO_COAP_TEMPLATE_BYTES
 #define SIROCCO_COAP_TEMPLATE_BYTES 256
 #endif
+#ifndef SIROCCO_COAP_STREAM
+#define SIROCCO_COAP_STREAM 1
+#endif
 
 namespace sirocco::coap {
 
@@ -80,6 +83,13 @@ inline constexpr std::size_t control = SIROCCO_COAP_CONTROL;
 /// Bytes of options of one request kept to build its follow-up block
 /// requests and its deregistration (Uri-Path, Uri-Query, Accept...).
 inline constexpr std::size_t template_bytes = SIROCCO_COAP_TEMPLATE_BYTES;
+/// Stream framing (RFC 8323, CoAP over TCP/TLS) compiled in. 0: each peer
+/// drops its max_pdu receive buffer for frames that arrive in pieces, and
+/// open_peer() refuses framing::stream (errc::unsupported). For builds that
+/// only speak UDP/DTLS or MQTT (a device simulator holding many engines).
+inline constexpr bool stream = SIROCCO_COAP_STREAM != 0;
+/// Bytes of each peer's receive buffer for a stream frame in pieces.
+inline constexpr std::size_t stream_rx_bytes = stream ? max_pdu : 0;
 }  // namespace limits
 
 /// Random source: returns 32 uniformly random bits. Used for message ids,

@@ -188,7 +188,8 @@ class engine {
     /// Starts tracking a peer. Stream peers get our CSM queued first (RFC
     /// 8323 5.3); our requests to them wait for the peer's CSM.
     /// Errors: capacity_exceeded (limits::peers open), invalid_argument (the
-    /// id is already open).
+    /// id is already open), unsupported (framing::stream in a build with
+    /// SIROCCO_COAP_STREAM=0).
     result<void> open_peer(peer_id peer, framing f, time_ms now) noexcept;
     /// Forgets a peer (connection closed, address gone). Its client
     /// exchanges end with `failed` events, its observations with
@@ -375,7 +376,7 @@ class engine {
         coap::token ping_token;
         time_ms ping_deadline = 0;
         std::uint16_t rx_size = 0;
-        std::array<std::uint8_t, limits::max_pdu> rx{};
+        std::array<std::uint8_t, limits::stream_rx_bytes> rx{};
     };
     enum class dd_kind : std::uint8_t { pending, empty_ack, rst, response, ignore };
     struct dedup_entry {

@@ -117,7 +117,15 @@ class token {
 
 /// Most options a message may carry; a message with more is rejected
 /// (capacity_exceeded -> 4.13 Request Entity Too Large / 4.02 per caller).
-inline constexpr std::size_t max_options = 24;
+/// A build may change it with -DSIROCCO_COAP_MAX_OPTIONS=N (the whole build
+/// must agree): every message and engine event holds N options inline (24
+/// bytes each on x86-64), so a device simulator holding many engines may
+/// lower it (LwM2M requests need about 8: Uri-Path x4, Content-Format,
+/// Accept, Observe, Block).
+#ifndef SIROCCO_COAP_MAX_OPTIONS
+#define SIROCCO_COAP_MAX_OPTIONS 24
+#endif
+inline constexpr std::size_t max_options = SIROCCO_COAP_MAX_OPTIONS;
 
 struct message {
     msg_type type = msg_type::con;  ///< datagram only
