@@ -62,6 +62,8 @@ const char* const usage_text =
     "                           X.509 clients are refused\n"
     "  --dtls-cid N             DTLS Connection ID length, RFC 9146 (default 8; 0 = off)\n"
     "  --max-handshakes N       DTLS/TLS handshakes in progress at once (default 256)\n"
+    "  --udp-buffer BYTES       SO_RCVBUF/SO_SNDBUF of the UDP and DTLS sockets (default\n"
+    "                           4194304; 0 = the OS default; capped by net.core.rmem_max)\n"
     "  (who may use which credentials: PUT /api/security/clients, docs/rest-api.md)\n"
     "  --help                   this text\n"
     "\n"
@@ -96,6 +98,7 @@ std::optional<server_options> parse_options(const std::vector<std::string>& args
     o.runner.coaps_port = 5684;
     o.runner.coap_tcp_port = 5683;
     o.runner.coaps_tcp_port = 5684;
+    o.runner.udp_buffer_bytes = 4u << 20;
     bool coaps_given = false, coap_tcp_given = false, coaps_tcp_given = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         std::string flag = args[i];
@@ -289,6 +292,10 @@ std::optional<server_options> parse_options(const std::vector<std::string>& args
             std::uint64_t n = 0;
             if (!count(0, 32, n)) return std::nullopt;
             o.runner.dtls_cid_length = static_cast<std::uint8_t>(n);
+        } else if (flag == "--udp-buffer") {
+            std::uint64_t n = 0;
+            if (!count(0, 1u << 30, n)) return std::nullopt;
+            o.runner.udp_buffer_bytes = static_cast<std::size_t>(n);
         } else if (flag == "--max-handshakes") {
             std::uint64_t n = 0;
             if (!count(1, 1000000, n)) return std::nullopt;

@@ -7,6 +7,7 @@
 // (mx_) around engine calls; the security store has its own mutex (sec_mx_),
 // always taken after mx_ when both are held (the TLS policy callbacks run
 // inside dtls_server / session calls made with mx_ held).
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/post.hpp>
@@ -250,6 +251,12 @@ result<void> server_runner::start_listeners() {
         udp::endpoint local(ip, static_cast<std::uint16_t>(opts_.coaps_port));
         s->open(local.protocol(), ec);
         if (!ec) s->bind(local, ec);
+        if (!ec && opts_.udp_buffer_bytes > 0) {
+            error_code ignored;  // the kernel caps the size; a refusal is not fatal
+            const int n = static_cast<int>(std::min<std::size_t>(opts_.udp_buffer_bytes, 1u << 30));
+            s->set_option(asio::socket_base::receive_buffer_size(n), ignored);
+            s->set_option(asio::socket_base::send_buffer_size(n), ignored);
+        }
         if (ec) {
             SIROCCO_TRY(bind_failed("dtls", "--coaps-port", addr, opts_.coaps_port, ec.message()));
         } else {

@@ -118,13 +118,13 @@ def case_flags(bin_dir):
     check(r.returncode == 0, "--help exits 0")
     for flag in ("--coaps-port", "--coap-tcp-port", "--coaps-tcp-port", "--coaps-address",
                  "--coap-tcp-address", "--tls-key", "--tls-cert", "--tls-ca", "--dtls-cid",
-                 "--max-handshakes"):
+                 "--max-handshakes", "--udp-buffer"):
         check(flag in r.stdout, "--help documents " + flag)
     bad = [(["--coaps-port", "70000"], "--coaps-port"), (["--coap-tcp-port", "-2"], "--coap-tcp-port"),
            (["--coaps-tcp-port", "x"], "--coaps-tcp-port"), (["--dtls-cid", "33"], "--dtls-cid"),
            (["--max-handshakes", "0"], "--max-handshakes"), (["--tls-key", ""], "--tls-key"),
            (["--coaps-address", "nowhere"], "--coaps-address"),
-           (["--tls-cert", "/x.pem"], "--tls-cert")]
+           (["--tls-cert", "/x.pem"], "--tls-cert"), (["--udp-buffer", "x"], "--udp-buffer")]
     for args, name in bad:
         r = subprocess.run([exe] + args, capture_output=True, text=True, timeout=10)
         check(r.returncode == 2, "%s: exit 2, got %d (%r)" % (args, r.returncode, r.stderr))

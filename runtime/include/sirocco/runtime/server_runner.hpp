@@ -161,6 +161,10 @@ struct server_runner_options {
     time_ms handshake_timeout_ms = 30000;
     /// Most TCP/TLS connections at once (more are closed at accept).
     std::size_t max_connections = 100000;
+    /// SO_RCVBUF and SO_SNDBUF of the UDP and DTLS sockets (a burst of
+    /// Registers overflows the OS default of ~208 KB); 0 = the OS default.
+    /// The kernel caps it at net.core.rmem_max / wmem_max.
+    std::size_t udp_buffer_bytes = 0;
 };
 
 /// Bound ports of the listeners (0 = not listening).
