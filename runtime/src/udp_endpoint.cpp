@@ -40,6 +40,15 @@ void udp_endpoint::close() noexcept {
     socket_.close(ec);
 }
 
+result<void> udp_endpoint::set_buffer_sizes(std::size_t receive_bytes, std::size_t send_bytes) {
+    boost::system::error_code ec;
+    socket_.set_option(asio::socket_base::receive_buffer_size(static_cast<int>(receive_bytes)), ec);
+    if (!ec)
+        socket_.set_option(asio::socket_base::send_buffer_size(static_cast<int>(send_bytes)), ec);
+    if (ec) return unexpected(errc::io_error, "cannot set the UDP socket buffer sizes");
+    return {};
+}
+
 udp_address udp_endpoint::local_address() const {
     boost::system::error_code ec;
     auto a = socket_.local_endpoint(ec);

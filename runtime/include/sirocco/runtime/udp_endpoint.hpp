@@ -47,6 +47,11 @@ class udp_endpoint {
     /// Closes the socket; pending receive ends. Peers are kept.
     void close() noexcept;
 
+    /// SO_RCVBUF / SO_SNDBUF of the open socket (open() asks for
+    /// socket_buffer_bytes; the kernel may cap them at net.core.rmem_max /
+    /// wmem_max). Errors: io_error (not open, or refused).
+    result<void> set_buffer_sizes(std::size_t receive_bytes, std::size_t send_bytes);
+
     /// The bound address (port chosen by the OS when opened with 0).
     udp_address local_address() const;
 
