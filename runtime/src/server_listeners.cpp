@@ -677,12 +677,31 @@ void server_runner::accept_next(link_kind kind) {
         if (ec == asio::error::operation_aborted || stopped_ || !lst_) return;
         if (!ec) on_accept(kind, std::move(s));
         tcp::acceptor* a = kind == link_kind::tcp ? lst_->tcp_acc.get() : lst_->tls_acc.get();
-        if (a && a->is_open()) accept_next(kind);
+        if (!a || !a->is_open()) return;
+        if (!ec) {
+            accept_next(kind);
+            return;
+        }
+        // EMFILE and friends: accepting again at once would spin; retry in
+        // 100 ms (logged once per listener until an accept succeeds).
+        if (!lst_->accept_error_logged[kind == link_kind::tcp ? 0 : 1]) {
+            lst_->accept_error_logged[kind == link_kind::tcp ? 0 : 1] = true;
+            log_.write(log_level::warn, "accept_failed",
+                       {{"transport", kind == link_kind::tcp ? "tcp" : "tls"},
+                        {"reason", ec.message()},
+                        {"retry", "every 100 ms"}});
+        }
+        auto t = std::make_shared<asio::steady_timer>(core_, std::chrono::milliseconds(100));
+        t->async_wait([this, kind, t](const error_code& e) {
+            if (e || stopped_ || !lst_) return;
+            accept_next(kind);
+        });
     });
 }
 
 void server_runner::on_accept(link_kind kind, tcp::socket s) {
     auto& L = *lst_;
+    L.accept_error_logged[kind == link_kind::tcp ? 0 : 1] = false;
     error_code ec;
     const auto remote = s.remote_endpoint(ec);
     if (ec) return;
@@ -711,6 +730,15 @@ void server_runner::on_accept(link_kind kind, tcp::socket s) {
         c->opened = true;
         log_.write(log_level::debug, "connection_opened",
                    {{"transport", "tcp"}, {"address", address}});
+        // A connection that sends nothing (not even its CSM) within the
+        // handshake timeout is closed: strangers cannot park connections.
+        c->timer.expires_after(std::chrono::milliseconds(opts_.handshake_timeout_ms));
+        c->timer.async_wait([this, c](const error_code& e) {
+            if (e || c->closed || stopped_ || c->heard) return;
+            std::unique_lock<std::mutex> lk(mx_);
+            conn_close(c, "nothing received within the handshake timeout");
+            pump(lk);
+        });
         if (metrics_) metrics_->set_tcp_connections(count_conns(link_kind::tcp));
     } else {
         auto sess = L.ctx->accept(tls::transport::stream, c->addr, t);
@@ -747,6 +775,10 @@ void server_runner::conn_read(const std::shared_ptr<stream_conn>& c) {
         const time_ms t = clock_.now();
         const bytes_view in(c->rbuf.data(), n);
         if (c->kind == link_kind::tcp) {
+            if (!c->heard) {
+                c->heard = true;
+                c->timer.cancel();
+            }
             feed(c->peer, in, t, true);
         } else {
             (void)c->tls->on_receive(in, t);

@@ -46,6 +46,7 @@ struct server_runner::stream_conn : std::enable_shared_from_this<stream_conn> {
     std::size_t queued = 0;
     bool writing = false;
     bool close_after_write = false;  ///< an Abort (RFC 8323 5.6) was queued
+    bool heard = false;              ///< tcp: bytes received (its silence timer is off)
     asio::steady_timer timer;
     std::optional<time_ms> armed;
 };
@@ -72,6 +73,7 @@ struct server_runner::listeners {
     std::uint32_t next_conn = stream_peer_base;
     std::size_t tls_handshaking = 0;
 
+    bool accept_error_logged[2] = {false, false};  ///< tcp, tls
     std::set<std::string> handshake_logged;
     bool handshake_log_full = false;
 

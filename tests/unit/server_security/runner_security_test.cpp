@@ -6,11 +6,15 @@
 // and its registration follows; changing or removing a security entry closes
 // the sessions of that identity.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -442,6 +446,52 @@ TEST(server_security_runner, changing_an_entry_closes_its_sessions) {
     // Removing keep-dev's entry ends its session too.
     ASSERT_TRUE(r.remove_security("keep-dev"));
     EXPECT_TRUE(eventually([&] { return r.links().dtls == 0u; }));
+}
+
+}  // namespace sirocco
+
+namespace sirocco {
+
+TEST(server_security_runner, silent_and_aborted_tcp_connections_are_closed) {
+    auto opts = secure_options();
+    opts.handshake_timeout_ms = 300;
+    core_thread core(opts);
+    auto& r = core.runner();
+    asio::io_context io;
+    auto connect = [&](std::uint16_t port) {
+        asio::ip::tcp::socket s(io);
+        s.connect({asio::ip::make_address("127.0.0.1"), port});
+        return s;
+    };
+    // Waits for the server to close the connection (EOF or reset).
+    auto closed_within = [&](asio::ip::tcp::socket& s, std::chrono::milliseconds limit) {
+        ::timeval tv{static_cast<time_t>(limit.count() / 1000),
+                     static_cast<suseconds_t>((limit.count() % 1000) * 1000)};
+        ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        std::array<char, 256> buf{};
+        boost::system::error_code ec;
+        for (;;) {
+            s.read_some(asio::buffer(buf), ec);
+            if (ec) return ec == asio::error::eof || ec == asio::error::connection_reset;
+        }
+    };
+    // Silent plain TCP and TLS connections: closed after the handshake timeout.
+    auto silent = connect(r.ports().tcp);
+    auto silent_tls = connect(r.ports().tls);
+    EXPECT_TRUE(closed_within(silent, 3000ms));
+    EXPECT_TRUE(closed_within(silent_tls, 3000ms));
+    // Garbage on TCP: the engine answers Abort and the connection closes.
+    auto junk = connect(r.ports().tcp);
+    const std::array<std::uint8_t, 8> garbage{0xF0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    asio::write(junk, asio::buffer(garbage));
+    EXPECT_TRUE(closed_within(junk, 3000ms));
+    EXPECT_TRUE(eventually([&] { return r.links().tcp == 0 && r.links().tls == 0; }));
+    // The listener still works.
+    runtime::device_settings tcp;
+    tcp.endpoint = "after-dev";
+    tcp.server_uri = uri("coap+tcp", r.ports().tcp);
+    device_thread d(tcp);
+    EXPECT_TRUE(eventually([&] { return r.find("after-dev").has_value(); }));
 }
 
 }  // namespace sirocco
