@@ -63,7 +63,7 @@ const char* const usage_text =
     "  --dtls-cid N             DTLS Connection ID length, RFC 9146 (default 8; 0 = off)\n"
     "  --max-handshakes N       DTLS/TLS handshakes in progress at once (default 256)\n"
     "  --udp-buffer BYTES       SO_RCVBUF/SO_SNDBUF of the UDP and DTLS sockets (default\n"
-    "                           4194304; 0 = the OS default; capped by net.core.rmem_max)\n"
+    "                           4194304; 0 = leave the defaults; capped by net.core.rmem_max)\n"
     "  (who may use which credentials: PUT /api/security/clients, docs/rest-api.md)\n"
     "  --help                   this text\n"
     "\n"

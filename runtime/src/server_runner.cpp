@@ -171,6 +171,12 @@ result<void> server_runner::start() {
     SIROCCO_TRY(socket_->open(udp_address(ip, opts_.coap_port),
                               [this](coap::peer_id p, bytes_view b) { on_datagram(p, b); }));
     bound_port_ = socket_->local_address().port();
+    if (opts_.udp_buffer_bytes > 0) {
+        if (auto b = socket_->set_buffer_sizes(opts_.udp_buffer_bytes, opts_.udp_buffer_bytes); !b)
+            log_.write(
+                log_level::warn, "udp_buffer_not_set",
+                {{"bytes", std::to_string(opts_.udp_buffer_bytes)}, {"reason", b.error().reason}});
+    }
     log_.write(log_level::info, "listening",
                {{"transport", "udp"},
                 {"address", opts_.coap_address},

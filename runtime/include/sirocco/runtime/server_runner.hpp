@@ -162,8 +162,9 @@ struct server_runner_options {
     /// Most TCP/TLS connections at once (more are closed at accept).
     std::size_t max_connections = 100000;
     /// SO_RCVBUF and SO_SNDBUF of the UDP and DTLS sockets (a burst of
-    /// Registers overflows the OS default of ~208 KB); 0 = the OS default.
-    /// The kernel caps it at net.core.rmem_max / wmem_max.
+    /// Registers overflows the OS default of ~208 KB); 0 = leave them (the
+    /// UDP socket: udp_endpoint's own default; DTLS: the OS default). The
+    /// kernel caps it at net.core.rmem_max / wmem_max.
     std::size_t udp_buffer_bytes = 0;
 };
 
