@@ -60,6 +60,9 @@ const char* const usage_text =
     "  --ack-timeout MS       CoAP ACK_TIMEOUT of the devices (default 2000)\n"
     "  --lwm2m-version V      1.0, 1.1 or 1.2 (default 1.1)\n"
     "  --deregister           de-register every device at the end (waits up to 30 s)\n"
+    "  --no-hibernate         keep every device's engine for the whole run (by default the\n"
+    "                         engine of a device that holds nothing but its registration is\n"
+    "                         destroyed and made anew from a snapshot when needed)\n"
     "  --progress S           a progress line every S seconds (default 0: none)\n"
     "  --json FILE            write the figures as JSON\n"
     "  --help                 this text\n"
@@ -125,6 +128,8 @@ int main(int argc, char** argv) {
             o.deregister = true;
         } else if (f == "--print-psk") {
             print_psk = true;
+        } else if (f == "--no-hibernate") {
+            o.hibernate = false;
         } else if (!value(v)) {
             return usage_error("unknown flag or missing value: " + f);
         } else if (f == "--clients") {

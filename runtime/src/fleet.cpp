@@ -1,6 +1,7 @@
 #include "sirocco/runtime/fleet.hpp"
 
 #include <malloc.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -121,7 +122,7 @@ std::vector<std::uint8_t> fleet_derived_psk(std::string_view identity) {
 namespace {
 
 struct fleet_device {
-    std::array<char, 40> ep{};  // endpoint name (the engine's config views it)
+    std::array<char, 24> ep{};  // endpoint name (the engine's config views it)
     client::data_model dm;
     // One account (the fleet has no bootstrap server): half the storage of
     // client::security, which holds SIROCCO_CLIENT_MAX_SERVERS + 1.
@@ -129,7 +130,11 @@ struct fleet_device {
     client::server srv;
     client::device dev;
     client::temperature temp;
-    client::client engine;
+    // Awake: the device's engine (in the fleet's engine pool). Asleep
+    // (registered and quiescent): nullptr, and `snap` keeps what a new
+    // engine needs to go on (client::resume).
+    client::client* engine = nullptr;
+    client::registration_snapshot snap;
     std::uint32_t rng;
     std::uint32_t reg_start_us = 0;    // since the fleet's t0; 0: not yet
     std::uint32_t next_sensor_ms = 0;  // since t0; 0: not scheduled
@@ -146,14 +151,13 @@ struct fleet_device {
         return x;
     }
 
-    static client::client_config make_config(std::string_view ep, fleet_device* self,
-                                             const client::work_buffers* work,
-                                             client::client_counters* counters,
-                                             std::uint32_t ack_timeout_ms) noexcept {
+    client::client_config config(const client::work_buffers* work,
+                                 client::client_counters* counters,
+                                 std::uint32_t ack_timeout_ms) noexcept {
         client::client_config c;
-        c.endpoint = ep;
+        c.endpoint = name();
         c.coap.rng = &fleet_device::next_random;
-        c.coap.rng_ctx = self;
+        c.coap.rng_ctx = this;
         c.coap.max_block_size = block_size_for_pdu();
         c.coap.max_body_size = 4096;
         c.coap.ack_timeout_ms = ack_timeout_ms;
@@ -162,19 +166,61 @@ struct fleet_device {
         return c;
     }
 
-    fleet_device(std::string_view name, client::lwm2m_version v, std::uint32_t seed,
-                 const client::work_buffers* work, client::client_counters* counters,
-                 std::uint32_t ack_timeout_ms) noexcept
-        : dm(v),
-          engine(make_config(copy_name(name), this, work, counters, ack_timeout_ms), dm),
-          rng(seed == 0 ? 0x9e3779b9u : seed) {}
-
-    std::string_view copy_name(std::string_view name) noexcept {
-        const std::size_t n = std::min(name.size(), ep.size() - 1);
-        std::copy_n(name.data(), n, ep.data());
-        return {ep.data(), n};
+    fleet_device(std::string_view n, client::lwm2m_version v, std::uint32_t seed) noexcept
+        : dm(v), rng(seed == 0 ? 0x9e3779b9u : seed) {
+        std::copy_n(n.data(), std::min(n.size(), ep.size() - 1), ep.data());
     }
+
     std::string_view name() const noexcept { return {ep.data(), std::strlen(ep.data())}; }
+};
+
+// Storage for the engines of awake devices: page-aligned slots in chunks
+// mapped from the system, and a free list. A slot given back has its pages
+// returned to the system (madvise MADV_DONTNEED: the next use finds them
+// zeroed), so the resident memory follows the engines awake NOW, not the
+// most there ever were.
+class engine_pool {
+  public:
+    engine_pool() : slot_bytes_(round_up(sizeof(client::client))) {}
+    engine_pool(const engine_pool&) = delete;
+    engine_pool& operator=(const engine_pool&) = delete;
+    ~engine_pool() {
+        for (void* c : chunks_)
+            ::munmap(c, slot_bytes_ * per_chunk);
+    }
+    void* alloc() {
+        if (free_.empty()) {
+            void* c = ::mmap(nullptr, slot_bytes_ * per_chunk, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (c == MAP_FAILED) throw std::bad_alloc();
+            chunks_.push_back(c);
+            for (std::size_t k = per_chunk; k-- > 0;)
+                free_.push_back(static_cast<std::byte*>(c) + k * slot_bytes_);
+        }
+        void* p = free_.back();
+        free_.pop_back();
+        if (++in_use_ > peak_) peak_ = in_use_;
+        return p;
+    }
+    void release(void* p) {
+        (void)::madvise(p, slot_bytes_, MADV_DONTNEED);
+        free_.push_back(p);
+        --in_use_;
+    }
+    std::size_t in_use() const noexcept { return in_use_; }
+    std::size_t peak() const noexcept { return peak_; }
+    std::size_t slot_bytes() const noexcept { return slot_bytes_; }
+
+  private:
+    static constexpr std::size_t per_chunk = 256;
+    static std::size_t round_up(std::size_t n) noexcept {
+        const std::size_t page = 4096;
+        return (n + page - 1) / page * page;
+    }
+    std::size_t slot_bytes_;
+    std::vector<void*> chunks_;
+    std::vector<void*> free_;
+    std::size_t in_use_ = 0, peak_ = 0;
 };
 
 }  // namespace
@@ -215,6 +261,8 @@ struct fleet::impl {
     // devices
     fleet_device* devs = nullptr;
     std::size_t constructed = 0;
+    engine_pool pool;
+    std::uint64_t hibernations = 0, wakes = 0;
     fleet_timer timers;
     asio::steady_timer timer;
     std::optional<time_ms> armed;
@@ -258,8 +306,13 @@ struct fleet::impl {
         end_timer.cancel();
         mqtt.clear();
         dtls.clear();
-        for (std::size_t i = 0; i < constructed; ++i)
+        for (std::size_t i = 0; i < constructed; ++i) {
+            if (devs[i].engine != nullptr) {
+                devs[i].engine->~client();
+                pool.release(devs[i].engine);
+            }
             devs[i].~fleet_device();
+        }
         if (devs != nullptr)
             ::operator delete(static_cast<void*>(devs), std::align_val_t(alignof(fleet_device)));
     }
@@ -440,8 +493,7 @@ struct fleet::impl {
     bool start_device(std::size_t i) {
         const std::string ep = endpoint_of(i);
         auto* d = new (&devs[i])
-            fleet_device(ep, o.version, static_cast<std::uint32_t>(i * 2654435761u + 1), &work,
-                         &counters, o.ack_timeout_ms);
+            fleet_device(ep, o.version, static_cast<std::uint32_t>(i * 2654435761u + 1));
         ++constructed;
         if (first_start_us == 0) first_start_us = steady_us();
         d->flags |= f_started;
@@ -477,26 +529,72 @@ struct fleet::impl {
             if (auto r = d->dm.add(*ob); !r) return fail("data model", r.error());
         while (d->dm.poll_changed()) {
         }
-        if (auto r = d->engine.start(now()); !r) return fail("engine", r.error());
+        client::client& e = new_engine(*d);
+        if (auto r = e.start(now()); !r) return fail("engine", r.error());
         service(i, now());
         return ph == phase::ramping;
     }
 
     // ---- driving one device --------------------------------------------------------
+    // ---- engines: awake and asleep ------------------------------------------------
+    client::client& new_engine(fleet_device& d) {
+        void* slot = pool.alloc();
+        d.engine = new (slot) client::client(d.config(&work, &counters, o.ack_timeout_ms), d.dm);
+        return *d.engine;
+    }
+
+    // The device's engine, made anew from its snapshot when it sleeps.
+    client::client& engine_of(std::size_t i, time_ms t) {
+        fleet_device& d = devs[i];
+        if (d.engine != nullptr) return *d.engine;
+        client::client& e = new_engine(d);
+        ++wakes;
+        if (auto r = e.resume(std::span<const client::registration_snapshot>(&d.snap, 1), t); !r) {
+            ++rep.errors[std::string("resume: ") + r.error().reason];
+            e.~client();
+            pool.release(&e);
+            client::client& f = new_engine(d);
+            (void)f.start(t);
+            return f;
+        }
+        return e;
+    }
+
+    // Puts the device to sleep when its engine holds nothing but its
+    // registration.
+    void maybe_sleep(fleet_device& d, time_ms t) {
+        if (!o.hibernate || d.engine == nullptr || (d.flags & f_registered) == 0 ||
+            ph == phase::deregistering || !d.engine->quiescent(t))
+            return;
+        auto snap = d.engine->snapshot(1);
+        if (!snap) return;
+        d.snap = *snap;
+        d.engine->~client();
+        pool.release(d.engine);
+        d.engine = nullptr;
+        ++hibernations;
+    }
+
     void service(std::size_t i, time_ms t) {
         fleet_device& d = devs[i];
+        if (d.engine == nullptr) {
+            schedule(i, d, t);
+            return;
+        }
+        client::client& e = *d.engine;
         for (int round = 0; round < 8; ++round) {
             bool any = false;
-            while (auto ev = d.engine.poll_event()) {
+            while (auto ev = e.poll_event()) {
                 any = true;
                 on_event(i, d, *ev, t);
             }
-            while (auto x = d.engine.poll_transmit(mutable_bytes(tx.data(), tx.size()))) {
+            while (auto x = e.poll_transmit(mutable_bytes(tx.data(), tx.size()))) {
                 any = true;
                 transmit(i, bytes_view(tx.data(), x->size), t);
             }
             if (!any) break;
         }
+        maybe_sleep(d, t);
         schedule(i, d, t);
     }
 
@@ -557,13 +655,13 @@ struct fleet::impl {
                         false, 0);
                     if (!r) {
                         ++rep.errors["transport: socket"];
-                        d.engine.transport_failed(1, t);
+                        d.engine->transport_failed(1, t);
                         return;
                     }
                     dev_socks[i] = std::move(s);
                 }
                 if (d.reg_start_us == 0) d.reg_start_us = rel_us();
-                (void)d.engine.transport_open(1, server_peer, coap::framing::datagram, t);
+                (void)d.engine->transport_open(1, server_peer, coap::framing::datagram, t);
                 break;
             }
             case fleet_transport::dtls:
@@ -624,7 +722,6 @@ struct fleet::impl {
     }
 
     void deliver(std::size_t i, bytes_view b) {
-        fleet_device& d = devs[i];
         const time_ms t = now();
         if (tr == fleet_transport::dtls) {
             auto& s = dtls[i];
@@ -632,7 +729,7 @@ struct fleet::impl {
             (void)s.s->on_receive(b, t);
             drain_dtls(i, t);
         } else {
-            (void)d.engine.on_receive(server_peer, b, t);
+            (void)engine_of(i, t).on_receive(server_peer, b, t);
         }
         service(i, t);
         if (ph != phase::idle) rearm_soon();
@@ -644,7 +741,7 @@ struct fleet::impl {
         if (s.s && s.s->state() == tls::state::established) {
             if (d.reg_start_us == 0) d.reg_start_us = rel_us();
             s.opened = true;
-            (void)d.engine.transport_open(1, server_peer, coap::framing::datagram, t);
+            (void)d.engine->transport_open(1, server_peer, coap::framing::datagram, t);
             return;
         }
         tls::credentials c;
@@ -654,7 +751,7 @@ struct fleet::impl {
         auto r = tls::session::client(tls_cfg, c, tls::transport::datagram, t);
         if (!r) {
             ++rep.errors[std::string("dtls: ") + r.error().reason];
-            d.engine.transport_failed(1, t);
+            d.engine->transport_failed(1, t);
             return;
         }
         s.s = std::move(*r);
@@ -677,15 +774,15 @@ struct fleet::impl {
             const std::uint32_t now_us = rel_us();
             if (now_us >= s.hs_start_us) rep.handshake_latency_us.record(now_us - s.hs_start_us);
             if (d.reg_start_us == 0) d.reg_start_us = now_us;
-            (void)d.engine.transport_open(1, server_peer, coap::framing::datagram, t);
+            (void)engine_of(i, t).transport_open(1, server_peer, coap::framing::datagram, t);
         }
         while (auto p = s.s->poll_plaintext())
-            (void)d.engine.on_receive(server_peer, *p, t);
+            (void)engine_of(i, t).on_receive(server_peer, *p, t);
         if (st == tls::state::failed || st == tls::state::closed) {
             ++rep.errors[std::string("dtls: ") + std::string(tls::to_string(s.s->failure()))];
             s.s.reset();
             s.opened = false;
-            d.engine.transport_failed(1, t);
+            engine_of(i, t).transport_failed(1, t);
         }
     }
 
@@ -695,14 +792,14 @@ struct fleet::impl {
         if (slot && slot->link) {
             if (slot->link->connected()) {
                 slot->opened = true;
-                (void)d.engine.transport_open(1, server_peer, coap::framing::compact, t);
+                (void)d.engine->transport_open(1, server_peer, coap::framing::compact, t);
             }
             return;  // on_connect opens it
         }
         const std::string ep(d.name());
         if (auto ok = check_mqtt_endpoint(ep); !ok) {
             ++rep.errors["mqtt: endpoint"];
-            d.engine.transport_failed(1, t);
+            d.engine->transport_failed(1, t);
             return;
         }
         slot = std::make_unique<mqtt_dev>();
@@ -723,9 +820,9 @@ struct fleet::impl {
             if (!m->opened) {
                 m->opened = true;
                 if (dd.reg_start_us == 0) dd.reg_start_us = rel_us();
-                (void)dd.engine.transport_open(1, server_peer, coap::framing::compact, tt);
+                (void)engine_of(i, tt).transport_open(1, server_peer, coap::framing::compact, tt);
             } else {
-                (void)dd.engine.update(tt);
+                (void)engine_of(i, tt).update(tt);
             }
             service(i, tt);
             rearm();
@@ -736,9 +833,8 @@ struct fleet::impl {
         slot->link->on_message([this, i](std::string_view topic, bytes_view payload) {
             auto& m = mqtt[i];
             if (!m || topic != m->down || !m->opened) return;
-            fleet_device& dd = devs[i];
             const time_ms tt = now();
-            (void)dd.engine.on_receive(server_peer, payload, tt);
+            (void)engine_of(i, tt).on_receive(server_peer, payload, tt);
             service(i, tt);
             rearm_soon();
         });
@@ -746,15 +842,16 @@ struct fleet::impl {
         if (auto r = slot->link->start(); !r) {
             ++rep.errors[std::string("mqtt: ") + r.error().reason];
             slot.reset();
-            d.engine.transport_failed(1, t);
+            d.engine->transport_failed(1, t);
         }
     }
 
     // ---- timers ----------------------------------------------------------------------
     void schedule(std::size_t i, fleet_device& d, time_ms t) {
-        std::optional<time_ms> dl = d.engine.next_deadline();
-        if (o.notify_rate > 0 && (d.flags & f_registered) != 0 &&
-            d.engine.observation_count() > 0) {
+        std::optional<time_ms> dl = d.engine != nullptr ? d.engine->next_deadline()
+                                                        : std::optional<time_ms>(d.snap.update_due);
+        if (o.notify_rate > 0 && (d.flags & f_registered) != 0 && d.engine != nullptr &&
+            d.engine->observation_count() > 0) {
             if (d.next_sensor_ms == 0) {
                 // Spread the devices over the period.
                 const double period = 1000.0 / o.notify_rate;
@@ -827,11 +924,11 @@ struct fleet::impl {
                     static_cast<std::uint32_t>(std::max(1.0, 1000.0 / o.notify_rate));
                 if (t0_ms + d.next_sensor_ms <= t)
                     d.next_sensor_ms = static_cast<std::uint32_t>(t - t0_ms + 1);
-                d.engine.changed(lwm2m::path(lwm2m::object_id(3303), lwm2m::instance_id(0),
-                                             lwm2m::resource_id(5700)),
-                                 t);
+                engine_of(i, t).changed(lwm2m::path(lwm2m::object_id(3303), lwm2m::instance_id(0),
+                                                    lwm2m::resource_id(5700)),
+                                        t);
             } else {
-                d.engine.on_timer(t);
+                engine_of(i, t).on_timer(t);
             }
             service(i, t);
         }
@@ -855,6 +952,7 @@ struct fleet::impl {
         if (ph != phase::waiting && ph != phase::ramping) return;
         end_timer.cancel();
         all_registered_seen = true;
+        rep.awake_after_registration = pool.in_use();
         rep.rss_after = fleet_rss_bytes();
         rep.heap_after = fleet_heap_bytes();
         if (last_registered_us != 0 && first_start_us != 0)
@@ -878,6 +976,7 @@ struct fleet::impl {
         ramp_timer.cancel();
         end_timer.cancel();
         if (!all_registered_seen) {
+            rep.awake_after_registration = pool.in_use();
             rep.rss_after = fleet_rss_bytes();
             rep.heap_after = fleet_heap_bytes();
             if (last_registered_us != 0 && first_start_us != 0)
@@ -893,7 +992,7 @@ struct fleet::impl {
             fleet_device& d = devs[i];
             if ((d.flags & f_registered) == 0) continue;
             ++dereg_expected;
-            (void)d.engine.deregister(t);
+            (void)engine_of(i, t).deregister(t);
             service(i, t);
         }
         flush();
@@ -948,6 +1047,10 @@ struct fleet::impl {
         const auto ops = r.operations.read + r.operations.write + r.operations.execute +
                          r.operations.observe + r.operations.notify;
         r.ops_per_s = r.run_s > 0 ? static_cast<double>(ops) / r.run_s : 0;
+        r.engine_size_bytes = sizeof(client::client);
+        r.awake_peak = pool.peak();
+        r.hibernations = hibernations;
+        r.wakes = wakes;
         r.registers_sent = c.registers;
         r.updates_sent = c.updates;
         r.updates_ok = c.updated;
@@ -1091,6 +1194,11 @@ std::string fleet::to_json(const fleet_report& r) {
     j["memory_per_device_bytes"] = r.memory_per_device_bytes;
     j["heap_per_device_bytes"] = r.heap_per_device_bytes;
     j["device_size_bytes"] = r.device_size_bytes;
+    j["engine_size_bytes"] = r.engine_size_bytes;
+    j["awake_after_registration"] = r.awake_after_registration;
+    j["awake_peak"] = r.awake_peak;
+    j["hibernations"] = r.hibernations;
+    j["wakes"] = r.wakes;
     j["rss_before_bytes"] = r.rss_before;
     j["rss_after_registration_bytes"] = r.rss_after;
     j["rss_bytes"] = r.rss_bytes;
@@ -1147,7 +1255,12 @@ std::string fleet::summary(const fleet_report& r) {
         s += line(("  " + k).substr(0, 28).c_str(), std::to_string(v));
     s += line("memory per device (RSS)", std::to_string(r.memory_per_device_bytes) + " B");
     s += line("heap per device", std::to_string(r.heap_per_device_bytes) + " B");
-    s += line("sizeof(device)", std::to_string(r.device_size_bytes) + " B");
+    s += line("sizeof(device) / engine", std::to_string(r.device_size_bytes) + " / " +
+                                             std::to_string(r.engine_size_bytes) + " B");
+    s += line("engines awake / peak",
+              std::to_string(r.awake_after_registration) + " / " + std::to_string(r.awake_peak));
+    s += line("engines put to sleep / woken",
+              std::to_string(r.hibernations) + " / " + std::to_string(r.wakes));
     s += line("RSS at the end", num(static_cast<double>(r.rss_bytes) / 1048576.0, "%.1f MiB"));
     s += line("CPU", num(r.cpu_s, "%.2f s"));
     s += line("run time", num(r.run_s, "%.2f s"));

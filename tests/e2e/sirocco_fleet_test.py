@@ -137,6 +137,12 @@ def case_udp(bin_dir):
               "an Update per device on a 20 s lifetime: %r / %r" %
               (rep["updates_sent"], rep["updates_ok"]))
         check(rep["deregistered"] == n, "all de-registered: %r" % rep["deregistered"])
+        # Idle devices sleep (engine destroyed, registration kept) and wake for
+        # requests and Updates.
+        check(rep["hibernations"] >= n and rep["wakes"] >= n,
+              "engines put to sleep and woken: %r / %r" % (rep["hibernations"], rep["wakes"]))
+        check(rep["awake_after_registration"] < n, "not every engine awake: %r" %
+              rep["awake_after_registration"])
         check(re.search(r"fleet t=\d+\.\ds started=\d+ registered=\d+/%d" % n, fl.stdout()),
               "progress lines")
         check("| registrations/s" in fl.stdout(), "summary table")

@@ -213,8 +213,7 @@ result<void> client::load_settings(account& a) noexcept {
     return {};
 }
 
-result<void> client::start(time_ms now) noexcept {
-    now_ = now;
+result<void> client::load_accounts() noexcept {
     object* sec = dm_.find(0);
     object* srv = dm_.find(1);
     if (sec == nullptr || srv == nullptr)
@@ -249,6 +248,12 @@ result<void> client::start(time_ms now) noexcept {
     }
     if (accounts_.empty())
         return unexpected(errc::not_found, "no Security instance with a matching Server instance");
+    return {};
+}
+
+result<void> client::start(time_ms now) noexcept {
+    now_ = now;
+    SIROCCO_TRY(load_accounts());
     started_ = true;
     for (auto& a : accounts_) {
         a.st = registration_state::connecting;
@@ -259,6 +264,86 @@ result<void> client::start(time_ms now) noexcept {
         push(e);
     }
     return {};
+}
+
+result<void> client::resume(std::span<const registration_snapshot> regs, time_ms now) noexcept {
+    now_ = now;
+    if (started_) return unexpected(errc::not_allowed, "the engine has started already");
+    SIROCCO_TRY(load_accounts());
+    for (const auto& r : regs)
+        if (find_account(r.server) == nullptr)
+            return unexpected(errc::not_found, "a snapshot of a server the objects do not name");
+    for (auto& a : accounts_) {
+        const registration_snapshot* r = nullptr;
+        for (const auto& x : regs)
+            if (x.server == a.id) r = &x;
+        if (r == nullptr || r->loc_len == 0 || r->loc_len > a.loc.size()) continue;
+        SIROCCO_TRY(coap_.open_peer(r->peer, r->framing, now));
+        a.peer = r->peer;
+        a.framing = r->framing;
+        a.open = true;
+        a.st = registration_state::registered;
+        a.loc_len = r->loc_len;
+        std::memcpy(a.loc.data(), r->loc.data(), r->loc_len);
+        a.sent_lifetime = r->sent_lifetime;
+        a.sent_binding_len = std::min<std::uint8_t>(r->sent_binding_len, 4);
+        a.sent_binding = r->sent_binding;
+        a.sent_generation = r->sent_generation;
+        a.timer = r->update_due;
+        a.last_traffic = now;
+        // Settings changed while the engine was away are sent in the Update.
+        const bool bind_changed =
+            a.binding_len != a.sent_binding_len ||
+            std::memcmp(a.binding.data(), a.sent_binding.data(), a.binding_len) != 0;
+        if (a.lifetime != a.sent_lifetime || bind_changed) a.update_wanted = true;
+    }
+    started_ = true;
+    for (auto& a : accounts_) {
+        if (a.st == registration_state::registered) continue;
+        a.st = registration_state::connecting;
+        client_event e;
+        e.kind = client_event_kind::open_transport;
+        e.server = a.id;
+        e.uri = {a.uri.data(), a.uri_len};
+        push(e);
+    }
+    pump(now);
+    return {};
+}
+
+bool client::quiescent(time_ms now) const noexcept {
+    if (!started_ || ev_count_ != 0 || fetch_busy_ || obs_.size() != 0) return false;
+    for (const auto& s : slots_)
+        if (s.used) return false;
+    for (const auto& a : accounts_) {
+        if (a.st != registration_state::registered && a.st != registration_state::idle)
+            return false;
+        if (a.op != reg_op::none || a.update_wanted || a.send_busy || a.send_wanted ||
+            a.disable_wanted || a.disabling || a.sleeping || a.waking)
+            return false;
+        if (a.st == registration_state::registered && a.sent_generation != dm_.generation())
+            return false;
+    }
+    return coap_.idle(now);
+}
+
+std::optional<registration_snapshot> client::snapshot(ssid server) const noexcept {
+    for (const auto& a : accounts_) {
+        if (a.id != server || a.st != registration_state::registered || !a.open) continue;
+        registration_snapshot r;
+        r.server = a.id;
+        r.peer = a.peer;
+        r.framing = a.framing;
+        r.loc_len = a.loc_len;
+        r.loc = a.loc;
+        r.sent_lifetime = a.sent_lifetime;
+        r.sent_binding_len = a.sent_binding_len;
+        r.sent_binding = a.sent_binding;
+        r.sent_generation = a.sent_generation;
+        r.update_due = a.timer;
+        return r;
+    }
+    return std::nullopt;
 }
 
 // ---- transport ----------------------------------------------------------------
@@ -273,6 +358,7 @@ result<void> client::transport_open(ssid server, coap::peer_id peer, coap::frami
         SIROCCO_TRY(coap_.open_peer(peer, f, now));
     }
     a->peer = peer;
+    a->framing = f;
     a->open = true;
     a->last_traffic = now;
     a->sleeping = false;

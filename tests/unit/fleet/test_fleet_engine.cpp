@@ -140,3 +140,90 @@ TEST(FleetEngineWork, TooSmallBorrowedBodyIsAnErrorNotACrash) {
 
 }  // namespace
 }  // namespace sirocco::client::test
+
+namespace sirocco::client::test {
+namespace {
+
+std::size_t registers(const harness& h) {
+    std::size_t n = 0;
+    for (const auto& r : h.requests)
+        if (r.code == coap::codes::post && r.path == "/rd") ++n;
+    return n;
+}
+
+// A registered, quiescent engine is destroyed and a new one resumes from its
+// snapshot: no new Register, requests answered, the Update at the same time
+// to the same location.
+TEST(FleetEngineResume, ANewEngineGoesOnFromASnapshot) {
+    harness h;
+    h.start();
+    ASSERT_EQ(h.cl->state(101), registration_state::registered);
+    EXPECT_TRUE(h.cl->quiescent(h.now));
+    auto snap = h.cl->snapshot(101);
+    ASSERT_TRUE(snap.has_value());
+    EXPECT_EQ(std::string(snap->loc.data(), snap->loc_len), "/rd/5a3f");
+    EXPECT_EQ(snap->sent_lifetime, 300u);
+    EXPECT_EQ(snap->peer, harness::server_peer);
+    EXPECT_EQ(snap->update_due, h.now + h.cl->update_delay(300));
+    EXPECT_FALSE(h.cl->snapshot(7).has_value());
+
+    h.advance(5000);
+    h.cl.reset();
+    h.cl.emplace(h.ccfg, h.dm);
+    ASSERT_TRUE(h.cl->resume(std::span<const registration_snapshot>(&*snap, 1), h.now));
+    h.pump();
+    EXPECT_EQ(h.cl->state(101), registration_state::registered);
+    EXPECT_EQ(registers(h), 1u);
+    EXPECT_EQ(h.request(coap::codes::get, "/3303/0/5700", {}, {}, 0).code, coap::codes::content);
+    // A request answered: its duplicate-detection entry lives on.
+    EXPECT_FALSE(h.cl->quiescent(h.now));
+    h.run_until(snap->update_due + 100);
+    auto ups = h.request_times(coap::codes::post, "/rd/5a3f");
+    ASSERT_EQ(ups.size(), 1u);
+    EXPECT_EQ(ups[0], snap->update_due);
+    EXPECT_EQ(registers(h), 1u);
+    // Quiescent again once the Read's duplicate-detection entry expired.
+    h.advance(250 * 1000);
+    EXPECT_TRUE(h.cl->quiescent(h.now));
+}
+
+TEST(FleetEngineResume, NotQuiescentWhileObservedOrBusy) {
+    harness h;
+    EXPECT_FALSE(h.cl->quiescent(h.now));  // not started
+    h.start();
+    EXPECT_TRUE(h.cl->quiescent(h.now));
+    EXPECT_EQ(h.request(coap::codes::get, "/3303/0/5700", {}, {}, 0, {}, 0u).code,
+              coap::codes::content);
+    EXPECT_EQ(h.cl->observation_count(), 1u);
+    h.advance(300 * 1000);  // well past EXCHANGE_LIFETIME
+    EXPECT_FALSE(h.cl->quiescent(h.now));
+    // Registering (no answer yet) is not quiescent either.
+    harness g;
+    g.connected = false;
+    g.start();
+    EXPECT_EQ(g.cl->state(101), registration_state::registering);
+    EXPECT_FALSE(g.cl->quiescent(g.now));
+    EXPECT_FALSE(g.cl->snapshot(101).has_value());
+}
+
+TEST(FleetEngineResume, AccountsWithoutSnapshotRegisterAndErrors) {
+    harness h;
+    h.cl.emplace(h.ccfg, h.dm);
+    ASSERT_TRUE(h.cl->resume({}, h.now));
+    h.pump();
+    EXPECT_EQ(h.cl->state(101), registration_state::registered);
+    EXPECT_EQ(registers(h), 1u);
+    auto r = h.cl->resume({}, h.now);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, errc::not_allowed);
+    harness g;
+    registration_snapshot bogus;
+    bogus.server = 7;
+    bogus.loc_len = 3;
+    auto e = g.cl->resume(std::span<const registration_snapshot>(&bogus, 1), g.now);
+    ASSERT_FALSE(e);
+    EXPECT_EQ(e.error().code, errc::not_found);
+}
+
+}  // namespace
+}  // namespace sirocco::client::test

@@ -80,6 +80,12 @@ struct fleet_options {
         shared,      ///< always (fails when the server is not on loopback)
         per_device,  ///< one socket per device
     } sockets = socket_mode::automatic;
+    /// Destroy the engine of a device that holds nothing but its
+    /// registration (client::quiescent) and make a new one from its
+    /// snapshot when it is needed again (client::resume): an idle device
+    /// then costs its objects and a snapshot instead of a whole engine.
+    /// false: every device keeps its engine for the whole run.
+    bool hibernate = true;
     /// De-register every device at the end (and wait for the 2.02s, at most
     /// 30 s).
     bool deregister = false;
@@ -125,9 +131,13 @@ struct fleet_report {
     std::size_t heap_before = 0, heap_after = 0;  ///< mallinfo2 in use + mmapped
     std::size_t memory_per_device_bytes = 0;      ///< RSS delta / clients
     std::size_t heap_per_device_bytes = 0;        ///< heap delta / clients
-    std::size_t device_size_bytes = 0;            ///< sizeof of one device
-    std::size_t rss_bytes = 0;                    ///< at the end
-    double cpu_s = 0;                             ///< user + system of the process
+    std::size_t device_size_bytes = 0;            ///< sizeof of one device (without engine)
+    std::size_t engine_size_bytes = 0;            ///< sizeof(client::client) of this build
+    std::size_t awake_after_registration = 0;     ///< devices with an engine when measured
+    std::size_t awake_peak = 0;                   ///< most engines at once
+    std::uint64_t hibernations = 0, wakes = 0;
+    std::size_t rss_bytes = 0;  ///< at the end
+    double cpu_s = 0;           ///< user + system of the process
     std::uint64_t datagrams_out = 0, datagrams_in = 0, send_dropped = 0;
     std::string transport;  ///< udp (shared|per-device), dtls, mqtt
 };

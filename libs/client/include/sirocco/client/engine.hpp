@@ -264,6 +264,24 @@ struct client_event {
     bool more = false;
 };
 
+/// What a registered server account needs to go on in a NEW engine of the
+/// same device (snapshot() / resume()): a host that runs many simulated
+/// devices destroys the engine of a device that holds nothing else
+/// (quiescent()) and keeps only this and the data model, so that an idle
+/// device costs its objects and this record, not a whole engine.
+struct registration_snapshot {
+    ssid server = 0;
+    coap::peer_id peer;  ///< the transport the registration was made on
+    coap::framing framing = coap::framing::datagram;
+    std::uint8_t loc_len = 0;
+    std::array<char, SIROCCO_CLIENT_MAX_LOCATION> loc{};  ///< "/rd/5a3f"
+    std::uint32_t sent_lifetime = 0;                      ///< what the server knows
+    std::uint8_t sent_binding_len = 0;
+    std::array<char, 4> sent_binding{};
+    std::uint32_t sent_generation = 0;  ///< data_model::generation() of the last object list sent
+    time_ms update_due = 0;             ///< when the next Update goes (the caller's clock)
+};
+
 /// Registration state per server.
 enum class registration_state : std::uint8_t {
     idle,         ///< not started, or disabled
@@ -286,6 +304,29 @@ class client {
     /// server (open_transport events). Errors: not_found (no usable server
     /// account: no Security instance with a Server instance of the same SSID).
     result<void> start(time_ms now) noexcept;
+
+    /// Instead of start(), in a new engine over the same data model: reads
+    /// the accounts as start() does and takes each one that has a snapshot
+    /// in `regs` as registered on the snapshot's peer (opened with its
+    /// framing; nothing is sent: the next Update goes at update_due, or
+    /// at once when the data model changed since sent_generation); the
+    /// others start registering (open_transport events) as after start().
+    /// The CoAP state of the old engine is not carried over (message ids
+    /// and tokens start afresh, as after a reboot): take snapshots only of
+    /// a quiescent() engine. Errors: those of start(), not_allowed
+    /// (already started), not_found (a snapshot of a server the objects do
+    /// not name), and those of coap::engine::open_peer.
+    result<void> resume(std::span<const registration_snapshot> regs, time_ms now) noexcept;
+    /// True when nothing but registrations would be lost by destroying the
+    /// engine at `now`: every account registered (no Register/Update/
+    /// De-register/Send/fetch in flight or wanted, not in queue mode's
+    /// sleep, not being disabled) or idle, no observation served, no
+    /// client_event waiting, and the CoAP engine idle (coap::engine::idle:
+    /// no exchange, no duplicate-detection entry alive, ...).
+    bool quiescent(time_ms now) const noexcept;
+    /// The registration of `server` (nullopt when it is not registered).
+    /// Meaningful for resume() only when quiescent().
+    std::optional<registration_snapshot> snapshot(ssid server) const noexcept;
 
     /// The runtime opened the transport of `server` as `peer` (the CoAP
     /// engine opens the peer; Register goes out when the account waits for
@@ -371,6 +412,7 @@ class client {
         std::uint8_t uri_len = 0;
         std::array<char, SIROCCO_CLIENT_MAX_URI> uri{};
         coap::peer_id peer;
+        coap::framing framing = coap::framing::datagram;
         bool open = false;
         registration_state st = registration_state::idle;
         // settings (Server object)
@@ -415,6 +457,7 @@ class client {
         coap::observation_id id;
     };
 
+    result<void> load_accounts() noexcept;
     account* find_account(ssid s) noexcept;
     account* find_account(coap::peer_id p) noexcept;
     void push(const client_event& e) noexcept;
