@@ -62,6 +62,8 @@ const char* const usage_text =
     "                           X.509 clients are refused\n"
     "  --dtls-cid N             DTLS Connection ID length, RFC 9146 (default 8; 0 = off)\n"
     "  --max-handshakes N       DTLS/TLS handshakes in progress at once (default 256)\n"
+    "  --dtls-idle-timeout S    close a DTLS session silent for S seconds (default 0 =\n"
+    "                           never; make it longer than the longest lifetime)\n"
     "  --udp-buffer BYTES       SO_RCVBUF/SO_SNDBUF of the UDP and DTLS sockets (default\n"
     "                           4194304; 0 = leave the defaults; capped by net.core.rmem_max)\n"
     "  (who may use which credentials: PUT /api/security/clients, docs/rest-api.md)\n"
@@ -292,6 +294,10 @@ std::optional<server_options> parse_options(const std::vector<std::string>& args
             std::uint64_t n = 0;
             if (!count(0, 32, n)) return std::nullopt;
             o.runner.dtls_cid_length = static_cast<std::uint8_t>(n);
+        } else if (flag == "--dtls-idle-timeout") {
+            std::uint64_t n = 0;
+            if (!count(0, 10u * 365 * 86400, n)) return std::nullopt;
+            o.runner.dtls_idle_timeout_ms = n * 1000;
         } else if (flag == "--udp-buffer") {
             std::uint64_t n = 0;
             if (!count(0, 1u << 30, n)) return std::nullopt;

@@ -263,6 +263,7 @@ result<void> server_runner::start_listeners() {
             tls::dtls_server_limits lim;
             lim.max_handshakes = opts_.max_handshakes;
             lim.max_sessions = opts_.max_sessions;
+            lim.idle_timeout_ms = opts_.dtls_idle_timeout_ms;
             L.dtls = std::make_unique<tls::dtls_server>(L.ctx, L.tls_cfg, lim);
             L.dtls_port = s->local_endpoint(ec).port();
             L.dtls_sock = std::move(s);

@@ -495,3 +495,20 @@ TEST(server_security_runner, silent_and_aborted_tcp_connections_are_closed) {
 }
 
 }  // namespace sirocco
+
+namespace sirocco {
+
+TEST(server_security_runner, idle_dtls_sessions_are_closed_when_asked) {
+    auto opts = secure_options();
+    opts.dtls_idle_timeout_ms = 400;
+    core_thread core(opts);
+    auto& r = core.runner();
+    ASSERT_TRUE(r.put_security(psk("idle-dev", "idle-id", "idle-key")));
+    device_thread dev(psk_device("idle-dev", uri("coaps", r.ports().dtls), "idle-id", "idle-key"));
+    ASSERT_TRUE(eventually([&] { return r.find("idle-dev").has_value(); }));
+    EXPECT_TRUE(eventually([&] { return r.links().dtls == 0u; }, 5000ms));
+    EXPECT_NE(core.log().find("idle timeout"), std::string::npos) << core.log();
+    EXPECT_TRUE(r.find("idle-dev").has_value());  // the registration stays
+}
+
+}  // namespace sirocco

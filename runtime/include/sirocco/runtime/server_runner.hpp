@@ -159,6 +159,11 @@ struct server_runner_options {
     std::size_t max_sessions = 200000;
     /// DTLS/TLS handshake timeout.
     time_ms handshake_timeout_ms = 30000;
+    /// A DTLS session that sent no application data for this long is
+    /// closed (the stale session a client leaves when its address changes
+    /// without a Connection ID); 0 = never. Make it longer than the
+    /// longest registration lifetime.
+    time_ms dtls_idle_timeout_ms = 0;
     /// Most TCP/TLS connections at once (more are closed at accept).
     std::size_t max_connections = 100000;
     /// SO_RCVBUF and SO_SNDBUF of the UDP and DTLS sockets (a burst of
