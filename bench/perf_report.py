@@ -101,6 +101,10 @@ def render_suite(res, command):
               n0(res.get("elapsed_s")), m.get("loadavg_at_start", "?"),
               " (**--smoke: tiny numbers, the figures mean nothing**)" if res.get("smoke")
               else ""))
+    if res.get("nice") is not None:
+        L.append("")
+        L.append("Every process of the suite ran under `nice -n %s` (ahead of the other work on "
+                 "this shared machine)." % res["nice"])
     bufs = []
     for key in ("rmem_max", "wmem_max"):
         if key + "_raised_to" in m:

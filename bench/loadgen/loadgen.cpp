@@ -297,21 +297,37 @@ class loadgen {
         std::uint64_t ok = 0, done = 0;
         std::uint64_t submitted = 0;
         auto timeout = std::chrono::milliseconds(static_cast<long>(o_.timeout * 1000));
-        // `send` is called with mx held (by tick() on the driver thread or
-        // by on_reply() in a completion on the core thread).
-        std::function<void(std::uint64_t, std::uint64_t)> send;
-        send = [&](std::uint64_t seq, std::uint64_t slot) {
-            ++submitted;
+        // The shaper decides what to send with mx held; the submit() calls
+        // happen after mx is released, so a completion on the core thread
+        // never waits for the driver. The driver hands each batch of due
+        // requests to the core thread in one post (one wake-up per batch,
+        // not per request); the core thread submits its own (closed loop:
+        // the next request after an answer) directly.
+        using item = std::pair<std::uint64_t, std::uint64_t>;
+        std::vector<item> due;  // guarded by mx
+        auto send = [&](std::uint64_t seq, std::uint64_t slot) { due.emplace_back(seq, slot); };
+        std::function<void(std::uint64_t, std::uint64_t)> submit_one;
+        auto submit_all = [&](std::vector<item>& items) {
+            for (auto [seq, slot] : items)
+                submit_one(seq, slot);
+        };
+        submit_one = [&](std::uint64_t seq, std::uint64_t slot) {
             runner_->submit(eps[seq % eps.size()], server::read_request{*path, std::nullopt},
                             timeout, [&, seq, slot](server::response r) {
-                                std::lock_guard<std::mutex> g(mx);
-                                ++done;
-                                bool good = r.ok();
-                                if (good)
-                                    ++ok;
-                                else
-                                    ++errors[kind_of(r)];
-                                shaper.on_reply(seq, slot, now_s(), send, good);
+                                std::vector<item> next;
+                                {
+                                    std::lock_guard<std::mutex> g(mx);
+                                    ++done;
+                                    bool good = r.ok();
+                                    if (good)
+                                        ++ok;
+                                    else
+                                        ++errors[kind_of(r)];
+                                    shaper.on_reply(seq, slot, now_s(), send, good);
+                                    next.swap(due);
+                                    submitted += next.size();
+                                }
+                                submit_all(next);
                             });
         };
         load_shaper::config lc;
@@ -323,8 +339,14 @@ class loadgen {
         double cpu0 = 0, pcpu0 = 0, t_measure = now_s() + o_.warmup;
         bool measuring = false;
         {
-            std::lock_guard<std::mutex> g(mx);
-            shaper.start(lc, send);
+            std::vector<item> first;
+            {
+                std::lock_guard<std::mutex> g(mx);
+                shaper.start(lc, send);
+                first.swap(due);
+                submitted += first.size();
+            }
+            asio::post(core_, [&, first]() mutable { submit_all(first); });
         }
         std::uint64_t ok_at_start = 0;
         while (!g_stop) {
@@ -337,12 +359,17 @@ class loadgen {
                 ok_at_start = ok;
             }
             double wait;
+            std::vector<item> batch;
             {
                 std::lock_guard<std::mutex> g(mx);
                 if (shaper.done(t)) break;
                 shaper.tick(t, send);
                 wait = shaper.wait_s(now_s());
+                batch.swap(due);
+                submitted += batch.size();
             }
+            if (!batch.empty())
+                asio::post(core_, [&, b = std::move(batch)]() mutable { submit_all(b); });
             std::this_thread::sleep_for(std::chrono::duration<double>(std::max(wait, 0.0002)));
         }
         double cpu = core_cpu_s() - cpu0, pcpu = process_cpu_s() - pcpu0;
