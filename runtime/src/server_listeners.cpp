@@ -401,7 +401,7 @@ bool server_runner::authorize(coap::peer_id p, std::string_view endpoint) {
     }
     // Plain UDP or TCP: only endpoints without a security entry.
     std::lock_guard<std::mutex> g(sec_mx_);
-    return !sec_store_->get(endpoint).has_value();
+    return secured_.empty() || secured_.find(endpoint) == secured_.end();
 }
 
 std::string server_runner::transport_of(std::uint32_t p) const {
@@ -970,6 +970,7 @@ result<server::put_outcome> server_runner::put_security(const server::security_e
     {
         std::lock_guard<std::mutex> g(sec_mx_);
         r = sec_store_->put(e);
+        if (r) secured_.insert(e.endpoint);
     }
     if (r) {
         log_.write(log_level::info, "security_entry_put",
@@ -997,6 +998,7 @@ result<server::security_entry> server_runner::remove_security(std::string_view e
     {
         std::lock_guard<std::mutex> g(sec_mx_);
         r = sec_store_->remove(endpoint);
+        if (r) secured_.erase(r->endpoint);
     }
     if (r) {
         log_.write(log_level::info, "security_entry_removed", {{"ep", std::string(endpoint)}});

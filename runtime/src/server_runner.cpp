@@ -149,6 +149,9 @@ result<std::unique_ptr<server_runner>> server_runner::create(asio::io_context& c
         log.write(log_level::info, "store_opened", {{"kind", "memory"}});
     }
 
+    for (const auto& e : r->sec_store_->list())
+        r->secured_.insert(e.endpoint);
+
     server::server_config cfg;
     cfg.coap.rng = &server_runner::rng;
     cfg.coap.rng_ctx = r.get();

@@ -14,9 +14,21 @@ constexpr int schema_version = 1;
 using sqlite_util::exec;
 using sqlite_util::stmt;
 
-constexpr const char* columns = "endpoint, mode, psk_identity, psk_key, public_key";
+// One SQL text per lookup (kept prepared in the statement cache).
+constexpr const char* select_by_endpoint =
+    "SELECT endpoint, mode, psk_identity, psk_key, public_key FROM security WHERE endpoint = ?1";
+constexpr const char* select_by_identity =
+    "SELECT endpoint, mode, psk_identity, psk_key, public_key FROM security WHERE psk_identity = "
+    "?1";
+constexpr const char* select_by_key =
+    "SELECT endpoint, mode, psk_identity, psk_key, public_key FROM security WHERE public_key = ?1";
+constexpr const char* select_all =
+    "SELECT endpoint, mode, psk_identity, psk_key, public_key FROM security ORDER BY endpoint";
 
 }  // namespace
+
+sqlite_security_store::sqlite_security_store(sqlite3* db)
+    : db_(db), cache_(std::make_unique<sqlite_util::statement_cache>(db)) {}
 
 result<std::unique_ptr<sqlite_security_store>> sqlite_security_store::open(
     const std::string& path) {
@@ -61,14 +73,14 @@ result<std::unique_ptr<sqlite_security_store>> sqlite_security_store::open(
 }
 
 sqlite_security_store::~sqlite_security_store() {
+    cache_.reset();  // finalized before the connection closes
     sqlite3_close(db_);
 }
 
-std::vector<security_entry> sqlite_security_store::select(const char* where,
+std::vector<security_entry> sqlite_security_store::select(const char* sql,
                                                           std::string_view text_key,
                                                           bytes_view blob_key) const {
-    const std::string sql = std::string("SELECT ") + columns + " FROM security " + where;
-    stmt q(db_, sql.c_str());
+    stmt q(*cache_, sql);
     std::vector<security_entry> out;
     if (!q.ok()) {
         last_error_ = std::string("SQLite prepare failed: ") + sqlite3_errmsg(db_);
@@ -110,7 +122,7 @@ result<put_outcome> sqlite_security_store::put(const security_entry& e) {
                               "tls.details.key: already used by another endpoint");
     }
     const bool existed = get(e.endpoint).has_value();
-    stmt q(db_,
+    stmt q(*cache_,
            "INSERT OR REPLACE INTO security (endpoint, mode, psk_identity, psk_key, public_key) "
            "VALUES (?1, ?2, ?3, ?4, ?5)");
     q.text(1, e.endpoint);
@@ -135,7 +147,7 @@ result<put_outcome> sqlite_security_store::put(const security_entry& e) {
 
 std::optional<security_entry> sqlite_security_store::get(std::string_view endpoint) const {
     if (endpoint.empty()) return std::nullopt;
-    auto v = select("WHERE endpoint = ?1", endpoint, {});
+    auto v = select(select_by_endpoint, endpoint, {});
     if (v.empty()) return std::nullopt;
     return std::move(v.front());
 }
@@ -143,7 +155,7 @@ std::optional<security_entry> sqlite_security_store::get(std::string_view endpoi
 result<security_entry> sqlite_security_store::remove(std::string_view endpoint) {
     auto e = get(endpoint);
     if (!e) return unexpected(errc::not_found, "no security entry for this endpoint");
-    stmt q(db_, "DELETE FROM security WHERE endpoint = ?1");
+    stmt q(*cache_, "DELETE FROM security WHERE endpoint = ?1");
     q.text(1, endpoint);
     if (q.step() != SQLITE_DONE) {
         last_error_ = sqlite3_errmsg(db_);
@@ -153,20 +165,20 @@ result<security_entry> sqlite_security_store::remove(std::string_view endpoint) 
 }
 
 std::vector<security_entry> sqlite_security_store::list() const {
-    return select("ORDER BY endpoint", {}, {});
+    return select(select_all, {}, {});
 }
 
 std::optional<security_entry> sqlite_security_store::find_by_psk_identity(
     std::string_view identity) const {
     if (identity.empty()) return std::nullopt;
-    auto v = select("WHERE psk_identity = ?1", identity, {});
+    auto v = select(select_by_identity, identity, {});
     if (v.empty()) return std::nullopt;
     return std::move(v.front());
 }
 
 std::optional<security_entry> sqlite_security_store::find_by_public_key(bytes_view spki) const {
     if (spki.empty()) return std::nullopt;
-    auto v = select("WHERE public_key = ?1", {}, spki);
+    auto v = select(select_by_key, {}, spki);
     if (v.empty()) return std::nullopt;
     return std::move(v.front());
 }

@@ -339,6 +339,9 @@ class server_runner final : public device_manager, public rest::security_admin {
     // security store (its own mutex: the TLS policy and REST use it)
     mutable std::mutex sec_mx_;
     std::unique_ptr<server::security_store> sec_store_;
+    /// Endpoints that have an entry (authorize() of plain peers runs on
+    /// every Register: no store lookup for it); guarded by sec_mx_.
+    std::set<std::string, std::less<>> secured_;
     server_credentials own_creds_;  ///< set by start_listeners()
 
     asio::io_context& core_;

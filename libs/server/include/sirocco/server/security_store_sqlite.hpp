@@ -31,6 +31,10 @@ struct sqlite3;
 
 namespace sirocco::server {
 
+namespace sqlite_util {
+class statement_cache;
+}
+
 class sqlite_security_store final : public security_store {
   public:
     /// Opens (creating when missing) the store in the file `path`.
@@ -53,10 +57,13 @@ class sqlite_security_store final : public security_store {
     const std::string& last_error_text() const noexcept { return last_error_; }
 
   private:
-    sqlite_security_store(sqlite3* db) : db_(db) {}
-    std::vector<security_entry> select(const char* where, std::string_view text_key,
+    explicit sqlite_security_store(sqlite3* db);
+    std::vector<security_entry> select(const char* sql, std::string_view text_key,
                                        bytes_view blob_key) const;
     sqlite3* db_ = nullptr;
+    /// Prepared statements kept while the connection lives (a handshake
+    /// looks an identity up; preparing would cost more than the lookup).
+    std::unique_ptr<sqlite_util::statement_cache> cache_;
     mutable std::string last_error_;
 };
 
