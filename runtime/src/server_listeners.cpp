@@ -729,6 +729,7 @@ void server_runner::on_accept(link_kind kind, tcp::socket s) {
         if (engine_->open_peer(coap::peer_id(c->peer), coap::framing::stream, address, t))
             engine_peers_.insert(c->peer);
         c->opened = true;
+        ++L.open_tcp;
         log_.write(log_level::debug, "connection_opened",
                    {{"transport", "tcp"}, {"address", address}});
         // A connection that sends nothing (not even its CSM) within the
@@ -756,11 +757,8 @@ void server_runner::on_accept(link_kind kind, tcp::socket s) {
 }
 
 std::size_t server_runner::count_conns(link_kind kind) const {
-    std::size_t n = 0;
-    if (!lst_) return n;
-    for (const auto& [id, c] : lst_->conns)
-        if (c->kind == kind && c->opened) ++n;
-    return n;
+    if (!lst_) return 0;
+    return kind == link_kind::tcp ? lst_->open_tcp : lst_->open_tls;
 }
 
 void server_runner::conn_read(const std::shared_ptr<stream_conn>& c) {
@@ -798,6 +796,7 @@ void server_runner::tls_progress(const std::shared_ptr<stream_conn>& c, time_ms 
     if (!c->opened && st == tls::state::established) {
         if (L.tls_handshaking > 0) --L.tls_handshaking;
         c->opened = true;
+        ++L.open_tls;
         link_peer lp;
         lp.kind = link_kind::tls;
         lp.conn = c;
@@ -903,6 +902,8 @@ void server_runner::conn_close(const std::shared_ptr<stream_conn>& c, const std:
     auto& L = *lst_;
     const char* transport = c->kind == link_kind::tcp ? "tcp" : "tls";
     if (c->opened) {
+        auto& open = c->kind == link_kind::tcp ? L.open_tcp : L.open_tls;
+        if (open > 0) --open;
         if (auto it = links_.find(c->peer); it != links_.end()) {
             log_.write(log_level::debug, "connection_closed",
                        {{"transport", transport},

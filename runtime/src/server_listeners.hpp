@@ -72,6 +72,7 @@ struct server_runner::listeners {
     std::map<std::uint32_t, std::shared_ptr<stream_conn>> conns;
     std::uint32_t next_conn = stream_peer_base;
     std::size_t tls_handshaking = 0;
+    std::size_t open_tcp = 0, open_tls = 0;  ///< connections with an engine peer
 
     bool accept_error_logged[2] = {false, false};  ///< tcp, tls
     std::set<std::string> handshake_logged;
