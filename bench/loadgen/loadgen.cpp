@@ -545,7 +545,7 @@ class loadgen {
 const char* usage =
     "usage: sirocco-loadgen [--coap-address 127.0.0.1] [--coap-port 0] [--store memory|sqlite]\n"
     "         [--data-dir DIR] [--mqtt URI]... [--log-level warn]\n"
-    "         [--coaps-port P] [--dtls-cid N] [--max-handshakes N]\n"
+    "         [--udp-buffer BYTES] [--coaps-port P] [--dtls-cid N] [--max-handshakes N]\n"
     "         [--psk-fleet PREFIX:N[:ENDPOINT_PREFIX]]  (DTLS PSK entries for sirocco-fleet\n"
     "          --psk-prefix PREFIX: endpoint fleet-i, identity PREFIX i, the fleet's key)\n"
     "         [--expect N] [--register-timeout S] [--progress S]\n"
@@ -568,6 +568,10 @@ int main(int argc, char** argv) {
     o.runner.coap_port = static_cast<std::uint16_t>(f.number("--coap-port", 0, 0, 65535));
     std::string store = f.text("--store", "memory");
     o.runner.data_dir = f.text("--data-dir", "sirocco-loadgen-data");
+    // As sirocco-server's default (--udp-buffer): 4 MiB socket buffers for
+    // the UDP and DTLS sockets.
+    o.runner.udp_buffer_bytes =
+        static_cast<std::size_t>(f.number("--udp-buffer", 4 << 20, 0, 1 << 30));
     o.runner.coaps_port = static_cast<int>(f.number("--coaps-port", -1, -1, 65535));
     o.runner.dtls_cid_length = static_cast<std::uint8_t>(f.number("--dtls-cid", 8, 0, 32));
     o.runner.max_handshakes = static_cast<std::size_t>(f.number("--max-handshakes", 256, 1, 1e7));
