@@ -26,6 +26,13 @@ std::string cid_key(bytes_view cid) {
     return {reinterpret_cast<const char*>(cid.data()), cid.size()};
 }
 
+/// The 32-byte random of a ClientHello (record 13 + handshake 12 + version 2).
+std::string hello_random(bytes_view d) {
+    constexpr std::size_t at = record_header + 12 + 2;
+    if (d.size() < at + 32) return {};
+    return {reinterpret_cast<const char*>(d.data() + at), 32};
+}
+
 }  // namespace
 
 struct dtls_server::impl {
@@ -35,6 +42,7 @@ struct dtls_server::impl {
         std::string cid;  // our CID (key of by_cid), "" without
         bool established = false;
         time_ms last_heard = 0;
+        std::string hello_random;  // of the ClientHello that started it
     };
 
     std::shared_ptr<server_context> ctx;
@@ -183,6 +191,7 @@ struct dtls_server::impl {
         e.s = std::move(s);
         e.address = std::string(from);
         e.cid = cid_key(e.s->local_cid());
+        e.hello_random = hello_random(bytes);
         if (!e.cid.empty()) by_cid[e.cid] = id;
         by_addr[e.address] = id;
         handshaking.insert(id);
@@ -301,6 +310,29 @@ struct dtls_server::impl {
                 close_with_event(id, "client reconnected", now);
                 start(from, bytes, now);
                 return;
+            }
+            if (!e.established && is_client_hello(bytes)) {
+                // During a handshake: a ClientHello without a valid cookie
+                // gets a stateless HelloVerifyRequest as anywhere; one with a
+                // valid cookie is a retransmission (same random: the session
+                // answers it) or a client that started over (another random:
+                // the half-open handshake gives way to the new one).
+                auto check = ctx->check_cookie(bytes, from);
+                if (!check.reply.empty()) {
+                    ++st.hello_verify_sent;
+                    out.push_back({std::string(from), std::move(check.reply)});
+                    return;
+                }
+                if (!check.valid) {
+                    ++st.dropped;
+                    return;
+                }
+                if (hello_random(bytes) != e.hello_random) {
+                    forget(id);
+                    ++st.handshakes_failed;
+                    start(from, bytes, now);
+                    return;
+                }
             }
             (void)e.s->on_receive(bytes, now);
             settle(id, now);

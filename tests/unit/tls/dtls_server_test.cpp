@@ -325,6 +325,44 @@ TEST(dtls_server, server_flight_lost_then_retransmitted) {
     EXPECT_LE(now, 2000u);
 }
 
+TEST(dtls_server, a_client_starting_over_replaces_its_half_open_handshake) {
+    const tls::config cfg;
+    dtls_server srv(psk_context(cfg), cfg, {});
+    const std::string addr = "h:1";
+    // The first attempt stops after the ClientHello with the cookie (the
+    // server's flight is lost, then the client restarts).
+    auto first = client(cfg);
+    auto h = first->poll_transmit();
+    srv.on_datagram(addr, bytes(h->begin(), h->end()), 0);
+    (void)first->on_receive(srv.poll_transmit()->bytes, 0);
+    auto h2 = first->poll_transmit();
+    const bytes with_cookie(h2->begin(), h2->end());
+    srv.on_datagram(addr, with_cookie, 0);
+    while (srv.poll_transmit()) {
+    }
+    ASSERT_EQ(srv.counters().handshaking, 1u);
+    // A retransmission of that ClientHello (the client's timer) is answered
+    // by the same session.
+    const auto d = first->next_deadline();
+    ASSERT_TRUE(d.has_value());
+    first->on_timer(*d);
+    auto again = first->poll_transmit();
+    ASSERT_TRUE(again.has_value());
+    srv.on_datagram(addr, bytes(again->begin(), again->end()), *d);
+    EXPECT_TRUE(srv.poll_transmit().has_value());
+    while (srv.poll_transmit()) {
+    }
+    EXPECT_EQ(srv.counters().handshakes_started, 1u);
+    // The restarted client (another random) gets through at once.
+    auto second = client(cfg, psk_client(), *d);
+    pump(*second, addr, srv, *d);
+    ASSERT_EQ(second->state(), state::established) << second->failure_reason();
+    EXPECT_EQ(srv.counters().handshaking, 0u);
+    EXPECT_EQ(srv.counters().sessions, 1u);
+    EXPECT_EQ(srv.counters().handshakes_started, 2u);
+    EXPECT_EQ(of_kind(events(srv), kind::established).size(), 1u);
+}
+
 TEST(dtls_server, max_sessions_evicts_the_least_recently_heard) {
     const tls::config cfg;
     tls::dtls_server_limits lim;
