@@ -68,8 +68,8 @@ const char* const usage_text =
     "  --help                 this text\n"
     "\n"
     "Limits of this build (small per-device capacities, apps/sirocco-fleet/CMakeLists.txt):\n"
-    "server URI at most 32 characters; endpoint name + lifetime digits at most 19 characters;\n"
-    "CoAP messages of 192 bytes (answers above 128 bytes go block-wise); 2 observations.\n"
+    "server URI at most 48 characters; endpoint name + lifetime digits at most 51 characters;\n"
+    "CoAP messages of 320 bytes (answers above 256 bytes go block-wise); 2 observations.\n"
     "\n"
     "Exit status: 0 every device registered, 3 some did not, 1 error, 2 usage.\n"
     "SIGINT/SIGTERM end the run early (de-registering first with --deregister).\n";

@@ -279,6 +279,7 @@ result<void> client::resume(std::span<const registration_snapshot> regs, time_ms
             if (x.server == a.id) r = &x;
         if (r == nullptr || r->loc_len == 0 || r->loc_len > a.loc.size()) continue;
         SIROCCO_TRY(coap_.open_peer(r->peer, r->framing, now));
+        if (r->next_message_id) (void)coap_.set_next_message_id(r->peer, *r->next_message_id);
         a.peer = r->peer;
         a.framing = r->framing;
         a.open = true;
@@ -341,6 +342,7 @@ std::optional<registration_snapshot> client::snapshot(ssid server) const noexcep
         r.sent_binding = a.sent_binding;
         r.sent_generation = a.sent_generation;
         r.update_due = a.timer;
+        r.next_message_id = coap_.next_message_id(a.peer);
         return r;
     }
     return std::nullopt;

@@ -165,6 +165,8 @@ TEST(FleetEngineResume, ANewEngineGoesOnFromASnapshot) {
     EXPECT_EQ(snap->sent_lifetime, 300u);
     EXPECT_EQ(snap->peer, harness::server_peer);
     EXPECT_EQ(snap->update_due, h.now + h.cl->update_delay(300));
+    ASSERT_TRUE(snap->next_message_id.has_value());
+    EXPECT_EQ(*snap->next_message_id, *h.cl->coap_engine().next_message_id(harness::server_peer));
     EXPECT_FALSE(h.cl->snapshot(7).has_value());
 
     h.advance(5000);
@@ -177,7 +179,12 @@ TEST(FleetEngineResume, ANewEngineGoesOnFromASnapshot) {
     EXPECT_EQ(h.request(coap::codes::get, "/3303/0/5700", {}, {}, 0).code, coap::codes::content);
     // A request answered: its duplicate-detection entry lives on.
     EXPECT_FALSE(h.cl->quiescent(h.now));
+    // The Update carries the next message id of the old engine's sequence.
+    const std::size_t sent_before = h.c2s.size();
     h.run_until(snap->update_due + 100);
+    ASSERT_GT(h.c2s.size(), sent_before);
+    const auto& up = h.c2s[sent_before];
+    EXPECT_EQ(static_cast<std::uint16_t>((up[2] << 8) | up[3]), *snap->next_message_id);
     auto ups = h.request_times(coap::codes::post, "/rd/5a3f");
     ASSERT_EQ(ups.size(), 1u);
     EXPECT_EQ(ups[0], snap->update_due);

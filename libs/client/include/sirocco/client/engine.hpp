@@ -280,6 +280,9 @@ struct registration_snapshot {
     std::array<char, 4> sent_binding{};
     std::uint32_t sent_generation = 0;  ///< data_model::generation() of the last object list sent
     time_ms update_due = 0;             ///< when the next Update goes (the caller's clock)
+    /// The CoAP message id the next message to the server carries (datagram),
+    /// so that a new engine does not reuse ids the server may remember.
+    std::optional<std::uint16_t> next_message_id;
 };
 
 /// Registration state per server.
@@ -311,9 +314,9 @@ class client {
     /// framing; nothing is sent: the next Update goes at update_due, or
     /// at once when the data model changed since sent_generation); the
     /// others start registering (open_transport events) as after start().
-    /// The CoAP state of the old engine is not carried over (message ids
-    /// and tokens start afresh, as after a reboot): take snapshots only of
-    /// a quiescent() engine. Errors: those of start(), not_allowed
+    /// The message ids go on from the snapshot's; the rest of the CoAP state
+    /// is not carried over (tokens start afresh): take snapshots only of a
+    /// quiescent() engine. Errors: those of start(), not_allowed
     /// (already started), not_found (a snapshot of a server the objects do
     /// not name), and those of coap::engine::open_peer.
     result<void> resume(std::span<const registration_snapshot> regs, time_ms now) noexcept;
