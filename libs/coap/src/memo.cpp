@@ -13,8 +13,7 @@ bool engine::quiescent(time_ms now) const noexcept {
         if (x.role != x_role::none) return false;
     for (const auto& o : obs_)
         if (o.used) return false;
-    for (const auto& b : b1_)
-        if (b.used && b.expiry > now) return false;
+    (void)now;
     for (const auto& c : ctl_)
         if (c.used) return false;
     for (const auto& d : dedup_)
@@ -89,6 +88,50 @@ result<void> engine::restore_dedup(peer_id peer, const dedup_record& r) noexcept
             d->kind = dd_kind::ignore;
             break;
     }
+    return {};
+}
+
+std::size_t engine::block1_records(peer_id peer, time_ms now, block1_record* out,
+                                   std::size_t max) const noexcept {
+    std::size_t n = 0;
+    const peer_slot* p = nullptr;
+    for (const auto& s : peers_)
+        if (s.used && s.id == peer) p = &s;
+    if (p == nullptr || out == nullptr) return 0;
+    const auto pi = static_cast<std::uint8_t>(p - peers_.data());
+    for (const auto& b : b1_) {
+        if (n == max) break;
+        if (!b.used || b.peer != pi || b.expiry <= now) continue;
+        block1_record r;
+        r.key = b.key;
+        r.next_num = b.next_num;
+        r.received = static_cast<std::uint32_t>(b.received);
+        r.expiry = b.expiry;
+        out[n++] = r;
+    }
+    return n;
+}
+
+result<void> engine::restore_block1(peer_id peer, const block1_record& r) noexcept {
+    peer_slot* p = find_peer(peer);
+    if (p == nullptr) return unexpected(errc::not_found, "peer is not open");
+    const std::uint8_t pi = index_of(*p);
+    block1_session* s = nullptr;
+    for (auto& b : b1_)
+        if (b.used && b.peer == pi && b.key == r.key) s = &b;
+    if (s == nullptr)
+        for (auto& b : b1_)
+            if (!b.used || b.expiry <= last_now_) {
+                s = &b;
+                break;
+            }
+    if (s == nullptr) return unexpected(errc::capacity_exceeded, "no free Block1 session");
+    s->used = true;
+    s->peer = pi;
+    s->key = r.key;
+    s->next_num = r.next_num;
+    s->received = r.received;
+    s->expiry = r.expiry;
     return {};
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <memory>
 #include <type_traits>
 
 #include "sirocco/coap/options.hpp"
@@ -24,9 +25,16 @@ constexpr std::size_t max_object_list_bytes = 64 * 1024;
 /// requests (Update, Send) and their answers.
 constexpr std::size_t max_client_exchanges =
     coap::limits::exchanges > 2 ? coap::limits::exchanges - 2 : 1;
-/// Packed dedup record of a parked peer: message id (2), answer (1),
-/// expiry (8), response size (2), then the response bytes.
-constexpr std::size_t memo_header = 13;
+/// Records of a parked peer's memo, big-endian: a dedup record is the tag,
+/// message id (2), answer (1), expiry (8), response size (2), then the
+/// response bytes; a Block1 record is the tag, key (4), next block (4), bytes
+/// received (4), expiry (8).
+constexpr std::uint8_t memo_dedup = 'd';
+constexpr std::uint8_t memo_block1 = 'b';
+constexpr std::size_t memo_dedup_size = 14;
+constexpr std::size_t memo_block1_size = 21;
+/// Released coap::engines kept for reuse (see server_engine::spare_).
+constexpr std::size_t max_spare_engines = 16;
 
 bool supported_version(const std::string& v) {
     return v == "1.0" || v == "1.1" || v == "1.2";
@@ -226,25 +234,50 @@ server_engine::peer_state* server_engine::find_peer(std::uint32_t peer) {
 
 coap::engine& server_engine::engine_of(std::uint32_t peer, peer_state& ps, time_ms now) {
     if (!ps.eng) {
-        ps.eng = std::make_unique<coap::engine>(cfg_.coap);
+        if (!spare_.empty()) {
+            ps.eng = std::move(spare_.back());
+            spare_.pop_back();
+            coap::engine* e = ps.eng.get();
+            std::destroy_at(e);
+            std::construct_at(e, cfg_.coap);
+        } else {
+            ps.eng = std::make_unique<coap::engine>(cfg_.coap);
+        }
         ++engines_;
         const peer_id id{peer};
         (void)ps.eng->open_peer(id, ps.fr, now);
         if (ps.has_mid) (void)ps.eng->set_next_message_id(id, ps.next_mid);
-        // The parked duplicate cache (see park()).
+        // The parked duplicate cache and Block1 uploads (see park()).
         bytes_view m(ps.memo.get(), ps.memo_size);
-        while (m.size() >= memo_header) {
+        auto be = [](const std::uint8_t* b, std::size_t n) {
+            std::uint64_t v = 0;
+            for (std::size_t i = 0; i < n; ++i)
+                v = (v << 8) | b[i];
+            return v;
+        };
+        while (!m.empty()) {
             const std::uint8_t* b = m.data();
-            coap::dedup_record r;
-            r.message_id = static_cast<std::uint16_t>(b[0] << 8 | b[1]);
-            r.answer = static_cast<coap::dedup_answer>(b[2]);
-            for (std::size_t i = 0; i < 8; ++i)
-                r.expiry = (r.expiry << 8) | b[3 + i];
-            const std::size_t n = static_cast<std::size_t>(b[11] << 8 | b[12]);
-            if (m.size() < memo_header + n) break;
-            r.response = bytes_view(b + memo_header, n);
-            if (r.expiry > now) (void)ps.eng->restore_dedup(id, r);
-            m = m.subspan(memo_header + n);
+            if (b[0] == memo_dedup && m.size() >= memo_dedup_size) {
+                coap::dedup_record r;
+                r.message_id = static_cast<std::uint16_t>(be(b + 1, 2));
+                r.answer = static_cast<coap::dedup_answer>(b[3]);
+                r.expiry = be(b + 4, 8);
+                const auto n = static_cast<std::size_t>(be(b + 12, 2));
+                if (m.size() < memo_dedup_size + n) break;
+                r.response = bytes_view(b + memo_dedup_size, n);
+                if (r.expiry > now) (void)ps.eng->restore_dedup(id, r);
+                m = m.subspan(memo_dedup_size + n);
+            } else if (b[0] == memo_block1 && m.size() >= memo_block1_size) {
+                coap::block1_record r;
+                r.key = static_cast<std::uint32_t>(be(b + 1, 4));
+                r.next_num = static_cast<std::uint32_t>(be(b + 5, 4));
+                r.received = static_cast<std::uint32_t>(be(b + 9, 4));
+                r.expiry = be(b + 13, 8);
+                if (r.expiry > now) (void)ps.eng->restore_block1(id, r);
+                m = m.subspan(memo_block1_size);
+            } else {
+                break;
+            }
         }
         ps.memo.reset();
         ps.memo_size = 0;
@@ -260,23 +293,33 @@ void server_engine::park(std::uint32_t peer, peer_state& ps, time_ms now) {
         ps.next_mid = *mid;
         ps.has_mid = true;
     }
-    std::array<coap::dedup_record, coap::limits::dedup> recs;
-    const std::size_t n = ps.eng->dedup_records(id, now, recs.data(), recs.size());
     std::string memo;
     time_ms until = 0;
+    auto put = [&memo](std::uint64_t v, std::size_t n) {
+        for (std::size_t k = 0; k < n; ++k)
+            memo.push_back(static_cast<char>(v >> (8 * (n - 1 - k))));
+    };
+    std::array<coap::dedup_record, coap::limits::dedup> recs;
+    const std::size_t n = ps.eng->dedup_records(id, now, recs.data(), recs.size());
     for (std::size_t i = 0; i < n; ++i) {
         const auto& r = recs[i];
-        const std::size_t len = r.response.size();
-        char h[memo_header];
-        h[0] = static_cast<char>(r.message_id >> 8);
-        h[1] = static_cast<char>(r.message_id);
-        h[2] = static_cast<char>(r.answer);
-        for (std::size_t k = 0; k < 8; ++k)
-            h[3 + k] = static_cast<char>(r.expiry >> (8 * (7 - k)));
-        h[11] = static_cast<char>(len >> 8);
-        h[12] = static_cast<char>(len);
-        memo.append(h, memo_header);
+        put(memo_dedup, 1);
+        put(r.message_id, 2);
+        put(static_cast<std::uint8_t>(r.answer), 1);
+        put(r.expiry, 8);
+        put(r.response.size(), 2);
         memo.append(as_chars(r.response));
+        if (r.expiry > until) until = r.expiry;
+    }
+    std::array<coap::block1_record, coap::limits::block1_sessions> ups;
+    const std::size_t nb = ps.eng->block1_records(id, now, ups.data(), ups.size());
+    for (std::size_t i = 0; i < nb; ++i) {
+        const auto& r = ups[i];
+        put(memo_block1, 1);
+        put(r.key, 4);
+        put(r.next_num, 4);
+        put(r.received, 4);
+        put(r.expiry, 8);
         if (r.expiry > until) until = r.expiry;
     }
     ps.memo.reset();
@@ -383,7 +426,10 @@ void server_engine::close_peer(peer_id peer) {
 }
 
 void server_engine::release(std::uint32_t peer, peer_state& ps) {
-    if (ps.eng) --engines_;
+    if (ps.eng) {
+        --engines_;
+        if (spare_.size() < max_spare_engines) spare_.push_back(std::move(ps.eng));
+    }
     ps.eng.reset();
     ps.client_x = 0;
     if (ps.key) deadlines_.erase({*ps.key, peer});
@@ -518,6 +564,11 @@ void server_engine::on_timer(time_ms now) {
         if (ps != nullptr && !ps->eng && ps->memo_until <= now) {
             ps->memo.reset();
             ps->memo_size = 0;
+            // An object list upload whose Block1 session expired with it.
+            if (ps->extra && ps->extra->bound_endpoint.empty())
+                ps->extra.reset();
+            else if (ps->extra)
+                std::string().swap(ps->extra->upload);
         }
     }
     // Registration lifetimes.

@@ -124,5 +124,58 @@ TEST(CoapEngineMemo, OtherAnswersAndBadRecords) {
     EXPECT_EQ(b.dedup_records(p, 0, recs.data(), recs.size()), limits::dedup);
 }
 
+TEST(CoapEngineMemo, ABlock1UploadGoesOnInANewEngine) {
+    counter_rng r1;
+    engine a(test_config(r1));
+    const peer_id p(5);
+    ASSERT_TRUE(a.open_peer(p, framing::datagram, 0).has_value());
+    const std::uint8_t b0[1] = {0x08};  // NUM 0, M, SZX 0 (16 bytes)
+    message m0 = con_request(0x2000, 1);
+    std::array<std::uint8_t, 1> none{};
+    message_builder mb0(m0, none);
+    ASSERT_TRUE(mb0.add(opt::block1, bytes_view(b0, 1)).has_value());
+    const std::string part0 = "0123456789abcdef";
+    m0.payload = as_bytes(part0);
+    ASSERT_TRUE(a.on_receive(p, wire(m0), 10).has_value());
+    auto ev = a.poll_event();
+    ASSERT_TRUE(ev.has_value());
+    ASSERT_TRUE(ev->block1.has_value());
+    message cont = make_response(codes::continue_);
+    ASSERT_TRUE(a.respond(ev->request, cont, {}, 10).has_value());
+    EXPECT_FALSE(poll_bytes(a).empty());
+    EXPECT_TRUE(a.quiescent(10)) << "an upload between blocks can be carried over";
+    EXPECT_FALSE(a.idle(10));
+    std::array<block1_record, limits::block1_sessions> ups;
+    ASSERT_EQ(a.block1_records(p, 10, ups.data(), ups.size()), 1u);
+    EXPECT_EQ(ups[0].next_num, 1u);
+    EXPECT_EQ(ups[0].received, 16u);
+    EXPECT_EQ(a.block1_records(p, ups[0].expiry, ups.data(), ups.size()), 0u) << "expired";
+
+    counter_rng r2{50};
+    engine b(test_config(r2));
+    EXPECT_EQ(b.restore_block1(p, ups[0]).error().code, errc::not_found);
+    ASSERT_TRUE(b.open_peer(p, framing::datagram, 20).has_value());
+    ASSERT_TRUE(b.restore_block1(p, ups[0]).has_value());
+    const std::uint8_t b1[1] = {0x10};  // NUM 1, last, SZX 0
+    message m1 = con_request(0x2001, 2);
+    message_builder mb1(m1, none);
+    ASSERT_TRUE(mb1.add(opt::block1, bytes_view(b1, 1)).has_value());
+    m1.payload = as_bytes("gh");
+    ASSERT_TRUE(b.on_receive(p, wire(m1), 20).has_value());
+    auto ev1 = b.poll_event();
+    ASSERT_TRUE(ev1.has_value());
+    ASSERT_EQ(ev1->kind, event_kind::request) << "taken as the next block, not 4.08";
+    ASSERT_TRUE(ev1->block1.has_value());
+    EXPECT_EQ(ev1->block1->num, 1u);
+    EXPECT_EQ(ev1->offset, 16u);
+    // Without the record a fresh engine answers the same block 4.08.
+    counter_rng r3{60};
+    engine c(test_config(r3));
+    ASSERT_TRUE(c.open_peer(p, framing::datagram, 20).has_value());
+    ASSERT_TRUE(c.on_receive(p, wire(m1), 20).has_value());
+    EXPECT_FALSE(c.poll_event().has_value());
+    EXPECT_EQ(poll_msg(c).code, codes::request_entity_incomplete);
+}
+
 }  // namespace
 }  // namespace sirocco::coap::test

@@ -130,3 +130,32 @@ TEST(server_park, an_observing_peer_keeps_its_engine) {
     b.run_until(b.now + 1000);
     EXPECT_EQ(b.server->engine_count(), 0u);
 }
+
+TEST(server_park, a_peer_between_two_blocks_of_its_object_list_is_parked_too) {
+    bench b;
+    b.start_server();
+    const coap::peer_id p{202};
+    ASSERT_TRUE(b.server->open_peer(p, coap::framing::datagram, "udp://192.0.2.202:5683", b.now)
+                    .has_value());
+    const std::string list = "</1/0>,</3/0>,</3303/0>";  // 23 bytes: 16 + 7
+    // Block1 NUM 0, M, SZX 0 (16 bytes); then NUM 1, last.
+    auto first = wire_request(b, p, coap::codes::post, "rd", {"ep=blocky", "lt=600"},
+                              list.substr(0, 16), 0x0900, 0x08);
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ(first->code, "2.31");
+    EXPECT_EQ(b.server->engine_count(), 0u) << "parked between the blocks";
+    b.now += 500;
+    auto last = wire_request(b, p, coap::codes::post, "rd", {"ep=blocky", "lt=600"},
+                             list.substr(16), 0x0901, 0x10);
+    ASSERT_TRUE(last.has_value());
+    EXPECT_EQ(last->code, "2.01");
+    EXPECT_EQ(b.server->engine_count(), 0u);
+    auto reg = b.regs->find_by_endpoint("blocky");
+    ASSERT_TRUE(reg.has_value());
+    EXPECT_EQ(reg->objects.objects.size(), 3u);
+    // A block out of order (no session any more) is 4.08.
+    auto stray = wire_request(b, p, coap::codes::post, "rd", {"ep=blocky", "lt=600"},
+                              list.substr(16), 0x0902, 0x10);
+    ASSERT_TRUE(stray.has_value());
+    EXPECT_EQ(stray->code, "4.08");
+}

@@ -28,7 +28,8 @@ struct wire_reply {
 inline std::optional<wire_reply> wire_request(bench& b, coap::peer_id from, coap::code c,
                                               const std::string& path,
                                               const std::vector<std::string>& queries,
-                                              const std::string& body, std::uint16_t mid) {
+                                              const std::string& body, std::uint16_t mid,
+                                              std::optional<std::uint32_t> block1 = {}) {
     coap::message m;
     m.type = coap::msg_type::con;
     m.code = c;
@@ -44,6 +45,9 @@ inline std::optional<wire_reply> wire_request(bench& b, coap::peer_id from, coap
     }
     for (const auto& q : queries)
         EXPECT_TRUE(mb.add_copy(coap::opt::uri_query, as_bytes(q)).has_value());
+    if (block1) {
+        EXPECT_TRUE(mb.add_uint(coap::opt::block1, *block1).has_value());
+    }
     m.payload = as_bytes(body);
     std::vector<std::uint8_t> wire(coap::limits::max_pdu);
     auto n = coap::encode(m, coap::framing::datagram, wire);

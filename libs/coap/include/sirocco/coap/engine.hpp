@@ -173,6 +173,17 @@ struct dedup_record {
     bytes_view response;  ///< answer == response: the whole encoded message
 };
 
+/// A Block1 upload we receive (RFC 7959 2.5) between two of its blocks, for
+/// the same host (engine::block1_records / restore_block1): which request it
+/// is (a hash of its code and Uri options), the next block expected, bytes so
+/// far, and when it is given up.
+struct block1_record {
+    std::uint32_t key = 0;
+    std::uint32_t next_num = 0;
+    std::uint32_t received = 0;
+    time_ms expiry = 0;
+};
+
 class engine {
   public:
     /// `cfg.rng` must be set. Bad values are clamped: max_block_size to a
@@ -309,14 +320,23 @@ class engine {
     /// the peer is heard from again.
     bool idle(time_ms now) const noexcept;
 
-    /// True when nothing is left but duplicate detection: idle() except for
-    /// dedup entries that are complete (not pending and not waiting to be
-    /// sent). A host keeping one engine per datagram peer may then save the
-    /// peer's dedup_records() and next_message_id(), destroy the engine, and
-    /// put both into a new one (restore_dedup, set_next_message_id) when the
-    /// peer is heard from again: duplicates then get the same answers and
+    /// True when nothing is left but duplicate detection and Block1 uploads
+    /// between blocks: idle() except for dedup entries that are complete (not
+    /// pending and not waiting to be sent) and Block1 sessions. A host keeping
+    /// one engine per datagram peer may then save the peer's dedup_records(),
+    /// block1_records() and next_message_id(), destroy the engine, and put
+    /// them into a new one (restore_dedup, restore_block1,
+    /// set_next_message_id) when the peer is heard from again: duplicates
+    /// then get the same answers, the next block of an upload is taken, and
     /// our message ids do not repeat while the peer may still remember them.
     bool quiescent(time_ms now) const noexcept;
+    /// Writes up to `max` Block1 sessions of `peer` alive at `now` into `out`;
+    /// returns how many.
+    std::size_t block1_records(peer_id peer, time_ms now, block1_record* out,
+                               std::size_t max) const noexcept;
+    /// Re-creates a Block1 session for `peer`. Errors: not_found (peer not
+    /// open), capacity_exceeded (limits::block1_sessions alive).
+    result<void> restore_block1(peer_id peer, const block1_record& r) noexcept;
     /// Writes up to `max` live duplicate-detection entries of `peer` (complete
     /// ones whose expiry is after `now`) into `out`; returns how many. The
     /// `response` views point into the engine and stay valid until the next
