@@ -226,7 +226,9 @@ def render_suite(res, command):
                      n0(fl.get("registered")), n0(fl.get("registrations_per_s")),
                      n0(reg.get("registrations_per_cpu_s")), n1(fl.get("registration_s"))] +
                     lat(g(fl, "latency_ms", "register")) +
-                    [kb(reg.get("rss_per_registration")), kb(fl.get("memory_per_device_bytes")),
+                    ["%s (heap %s)" % (kb(reg.get("rss_per_registration")),
+                                       kb(reg.get("heap_per_registration"))),
+                     kb(fl.get("memory_per_device_bytes")),
                      errors_text(fl.get("errors"))])
     if rows:
         L.append(table(["storm", "devices", "registered", "registrations/s",

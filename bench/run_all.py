@@ -324,7 +324,8 @@ class Suite:
             return
         files = []
         for b in benches:
-            out = self.path("micro-%s.json" % os.path.basename(b))
+            os.makedirs(self.path("micro"), exist_ok=True)
+            out = self.path(os.path.join("micro", os.path.basename(b) + ".json"))
             argv = [b, "--benchmark_repetitions=%d" % self.cfg["micro_reps"],
                     "--benchmark_min_time=%s" % self.cfg["micro_min_time"],
                     "--benchmark_report_aggregates_only=true", "--benchmark_format=json",
