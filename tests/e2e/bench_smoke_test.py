@@ -54,6 +54,12 @@ def main():
             problems.append("micro or perf block missing")
         if not os.path.exists(os.path.join(keep, "results.json")):
             problems.append("no results.json")
+        # ASan/UBSan builds: a report in any child's output fails the test.
+        for name in sorted(os.listdir(keep)):
+            if name.endswith((".err", ".out")):
+                with open(os.path.join(keep, name), errors="replace") as f:
+                    if re.search(r"ERROR: (Address|Leak)Sanitizer|runtime error:", f.read()):
+                        problems.append("sanitizer report in " + name)
         for p in problems:
             print("FAIL: " + p)
         if problems:
