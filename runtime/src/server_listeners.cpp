@@ -21,6 +21,7 @@
 #include "sirocco/runtime/metrics.hpp"
 #include "sirocco/runtime/server_runner.hpp"
 #include "sirocco/runtime/tls.hpp"
+#include "sirocco/runtime/udp_endpoint.hpp"
 #include "sirocco/server/security_store_sqlite.hpp"
 
 namespace sirocco::runtime {
@@ -52,34 +53,6 @@ std::string host_text(const asio::ip::address& a) {
 template <class Endpoint>
 std::string endpoint_text(const Endpoint& e) {
     return host_text(e.address()) + ":" + std::to_string(e.port());
-}
-
-/// "1.2.3.4:5" / "[::1]:5" -> endpoint.
-std::optional<udp::endpoint> parse_udp(std::string_view t) {
-    std::string_view host, port;
-    if (!t.empty() && t.front() == '[') {
-        auto close = t.find(']');
-        if (close == std::string_view::npos || close + 1 >= t.size() || t[close + 1] != ':')
-            return std::nullopt;
-        host = t.substr(1, close - 1);
-        port = t.substr(close + 2);
-    } else {
-        auto colon = t.rfind(':');
-        if (colon == std::string_view::npos) return std::nullopt;
-        host = t.substr(0, colon);
-        port = t.substr(colon + 1);
-    }
-    unsigned p = 0;
-    if (port.empty() || port.size() > 5) return std::nullopt;
-    for (char c : port) {
-        if (c < '0' || c > '9') return std::nullopt;
-        p = p * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (p > 65535) return std::nullopt;
-    error_code ec;
-    auto a = asio::ip::make_address(std::string(host), ec);
-    if (ec) return std::nullopt;
-    return udp::endpoint(a, static_cast<std::uint16_t>(p));
 }
 
 std::string hex_prefix(const std::vector<std::uint8_t>& b, std::size_t n) {
@@ -570,7 +543,7 @@ void server_runner::dtls_receive() {
 void server_runner::dtls_flush() {
     auto& L = *lst_;
     while (auto d = L.dtls->poll_transmit()) {
-        auto to = parse_udp(d->to);
+        auto to = parse_udp_address(d->to);
         if (!to || !L.dtls_sock || !L.dtls_sock->is_open()) continue;
         error_code ec;
         L.dtls_sock->send_to(asio::buffer(d->bytes), *to, 0, ec);

@@ -41,31 +41,7 @@ std::string object_links_text(const server::object_list& l) {
 std::optional<udp_address> parse_address_text(std::string_view t) {
     constexpr std::string_view scheme = "udp://";
     if (t.substr(0, scheme.size()) != scheme) return std::nullopt;
-    t.remove_prefix(scheme.size());
-    std::string_view host, port;
-    if (!t.empty() && t.front() == '[') {
-        auto close = t.find(']');
-        if (close == std::string_view::npos || close + 1 >= t.size() || t[close + 1] != ':')
-            return std::nullopt;
-        host = t.substr(1, close - 1);
-        port = t.substr(close + 2);
-    } else {
-        auto colon = t.rfind(':');
-        if (colon == std::string_view::npos) return std::nullopt;
-        host = t.substr(0, colon);
-        port = t.substr(colon + 1);
-    }
-    unsigned long p = 0;
-    if (port.empty() || port.size() > 5) return std::nullopt;
-    for (char c : port) {
-        if (c < '0' || c > '9') return std::nullopt;
-        p = p * 10 + static_cast<unsigned long>(c - '0');
-    }
-    if (p == 0 || p > 65535) return std::nullopt;
-    error_code ec;
-    auto a = asio::ip::make_address(std::string(host), ec);
-    if (ec) return std::nullopt;
-    return udp_address(a, static_cast<std::uint16_t>(p));
+    return parse_udp_address(t.substr(scheme.size()));
 }
 
 }  // namespace

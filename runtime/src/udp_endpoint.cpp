@@ -1,8 +1,38 @@
 #include "sirocco/runtime/udp_endpoint.hpp"
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/address.hpp>
+
+#include <string>
 
 namespace sirocco::runtime {
+
+std::optional<udp_address> parse_udp_address(std::string_view t) {
+    std::string_view host, port;
+    if (!t.empty() && t.front() == '[') {
+        auto close = t.find(']');
+        if (close == std::string_view::npos || close + 1 >= t.size() || t[close + 1] != ':')
+            return std::nullopt;
+        host = t.substr(1, close - 1);
+        port = t.substr(close + 2);
+    } else {
+        auto colon = t.rfind(':');
+        if (colon == std::string_view::npos) return std::nullopt;
+        host = t.substr(0, colon);
+        port = t.substr(colon + 1);
+    }
+    unsigned long p = 0;
+    if (port.empty() || port.size() > 5) return std::nullopt;
+    for (char c : port) {
+        if (c < '0' || c > '9') return std::nullopt;
+        p = p * 10 + static_cast<unsigned long>(c - '0');
+    }
+    if (p == 0 || p > 65535) return std::nullopt;
+    boost::system::error_code ec;
+    auto a = asio::ip::make_address(std::string(host), ec);
+    if (ec) return std::nullopt;
+    return udp_address(a, static_cast<std::uint16_t>(p));
+}
 
 udp_endpoint::udp_endpoint(asio::io_context& io, std::uint32_t first_peer_id)
     : socket_(io), peers_(first_peer_id) {}

@@ -202,21 +202,12 @@ result<std::unique_ptr<sqlite_registration_store>> sqlite_registration_store::op
         return unexpected(errc::io_error, open_error.c_str());
     }
     {
-        stmt q(db, "SELECT version FROM schema_version");
-        int step = q.step();
-        if (step == SQLITE_ROW) {
-            if (q.col_int(0) != schema_version) {
-                open_error = "SQLite registration store '" + path + "' has schema version " +
-                             std::to_string(q.col_int(0)) + ", expected " +
-                             std::to_string(schema_version);
-                return unexpected(errc::unsupported, open_error.c_str());
-            }
-        } else if (step != SQLITE_DONE ||
-                   !a.exec("INSERT INTO schema_version (version) VALUES (1)")) {
-            open_error = "cannot read the schema version of SQLite registration store '" + path +
-                         "': " + sqlite3_errmsg(db);
-            return unexpected(errc::io_error, open_error.c_str());
-        }
+        bool unsupported = false;
+        open_error =
+            sqlite_util::check_schema(db, "schema_version", schema_version,
+                                      "SQLite registration store '" + path + "'", unsupported);
+        if (!open_error.empty())
+            return unexpected(unsupported ? errc::unsupported : errc::io_error, open_error.c_str());
     }
     // Peer ids of a previous process mean nothing now (see the header).
     if (!a.exec("UPDATE registrations SET peer = NULL")) {

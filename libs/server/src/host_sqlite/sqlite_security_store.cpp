@@ -54,21 +54,11 @@ result<std::unique_ptr<sqlite_security_store>> sqlite_security_store::open(
         open_error = "cannot set up SQLite security store '" + path + "': " + s->last_error_;
         return unexpected(errc::io_error, open_error.c_str());
     }
-    stmt q(db, "SELECT version FROM security_schema");
-    const int step = q.step();
-    if (step == SQLITE_ROW) {
-        if (q.col_int(0) != schema_version) {
-            open_error = "SQLite security store '" + path + "' has schema version " +
-                         std::to_string(q.col_int(0)) + ", expected " +
-                         std::to_string(schema_version);
-            return unexpected(errc::unsupported, open_error.c_str());
-        }
-    } else if (step != SQLITE_DONE ||
-               !exec(db, "INSERT INTO security_schema (version) VALUES (1)", s->last_error_)) {
-        open_error = "cannot read the schema version of SQLite security store '" + path +
-                     "': " + sqlite3_errmsg(db);
-        return unexpected(errc::io_error, open_error.c_str());
-    }
+    bool unsupported = false;
+    open_error = sqlite_util::check_schema(db, "security_schema", schema_version,
+                                           "SQLite security store '" + path + "'", unsupported);
+    if (!open_error.empty())
+        return unexpected(unsupported ? errc::unsupported : errc::io_error, open_error.c_str());
     return s;
 }
 

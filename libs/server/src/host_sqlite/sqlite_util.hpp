@@ -105,4 +105,30 @@ inline bool exec(sqlite3* db, const char* sql, std::string& err) {
     return true;
 }
 
+/// The schema version of a store, kept in the one-row table `table`: a new
+/// database gets `version` written; another version is refused. `what` names
+/// the store in the reason ("SQLite registration store '<path>'"). Returns ""
+/// when fine, else the reason; `unsupported` then tells a database of another
+/// version (true) from one that cannot be read (false).
+inline std::string check_schema(sqlite3* db, const std::string& table, int version,
+                                const std::string& what, bool& unsupported) {
+    unsupported = false;
+    stmt q(db, ("SELECT version FROM " + table).c_str());
+    const int step = q.step();
+    if (step == SQLITE_ROW) {
+        if (q.col_int(0) == version) return {};
+        unsupported = true;
+        return what + " has schema version " + std::to_string(q.col_int(0)) + ", expected " +
+               std::to_string(version);
+    }
+    std::string err;
+    if (step == SQLITE_DONE &&
+        exec(db,
+             ("INSERT INTO " + table + " (version) VALUES (" + std::to_string(version) + ")")
+                 .c_str(),
+             err))
+        return {};
+    return "cannot read the schema version of " + what + ": " + sqlite3_errmsg(db);
+}
+
 }  // namespace sirocco::server::sqlite_util

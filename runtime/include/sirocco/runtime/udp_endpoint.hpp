@@ -9,6 +9,8 @@
 #include <array>
 #include <cstddef>
 #include <functional>
+#include <optional>
+#include <string_view>
 #include <system_error>
 
 #include <boost/asio/io_context.hpp>
@@ -21,6 +23,10 @@
 #include "sirocco/runtime/peer_map.hpp"
 
 namespace sirocco::runtime {
+
+/// Parses the runtime's address text "1.2.3.4:5683" or "[::1]:5683" (an IP
+/// literal, no DNS name; port 1-65535); nullopt for anything else.
+std::optional<udp_address> parse_udp_address(std::string_view text);
 
 class udp_endpoint {
   public:
