@@ -273,8 +273,11 @@ class Suite:
         for d in sorted(glob.glob(os.path.join(ROOT, "bench", "*", "CMakeLists.txt"))):
             with open(d) as f:
                 targets += re.findall(r"sirocco_bench\(NAME (\w+)", f.read())
-        subprocess.run(["ninja", "-C", build, "-j2"] + targets, check=True,
-                       stdout=subprocess.DEVNULL)
+        r = subprocess.run(["ninja", "-C", build, "-j2"] + targets,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            sys.stderr.write(r.stdout[-4000:])
+            raise SystemExit("run-all: the Release build failed (its output above)")
         self.bin = os.path.join(build, "bin")
 
     # --- stages --------------------------------------------------------------
@@ -693,11 +696,16 @@ class Broker:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--smoke", action="store_true")
-    ap.add_argument("--bin-dir")
-    ap.add_argument("--out")
-    ap.add_argument("--keep")
-    ap.add_argument("--only")
+    ap.add_argument("--smoke", action="store_true",
+                    help="tiny numbers (about a minute): the orchestration, not figures")
+    ap.add_argument("--bin-dir", metavar="DIR",
+                    help="use the programs in DIR instead of building build-bench/")
+    ap.add_argument("--out", metavar="FILE",
+                    help="the report (default docs/performance.md; --smoke needs its own)")
+    ap.add_argument("--keep", metavar="DIR",
+                    help="keep every raw JSON and log in DIR (default: a temp folder, removed)")
+    ap.add_argument("--only", metavar="STAGE,...",
+                    help="run these stages only: " + ", ".join(STAGES))
     ap.add_argument("--nice", type=int,
                     help="run the suite's processes under nice -n N (negative: ahead of "
                          "other work on a shared machine; needs root)")
